@@ -1,0 +1,28 @@
+// gatekit's command line: one module per command under ./commands, each `run(args) → exit code`.
+// Exit codes: 0 fine, 1 findings or refusal, 2 unusable input.
+const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  validate: { about: "check environment specs against the production rules", load: () => import("./commands/validate.ts") },
+  synth: { about: "validate, then synthesize the CDKTF stacks into cdktf.out/", load: () => import("./commands/synth.ts") },
+  gateway: { about: "run the LiteLLM-compatible gateway (the image's entrypoint)", load: () => import("./commands/gateway.ts") },
+};
+
+const USAGE = `usage: gatekit <command> [options]\n\n${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.about}`)
+  .join("\n")}\n\nRun \`gatekit <command> --help\` for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`gatekit: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return (await command.load()).run(args);
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
