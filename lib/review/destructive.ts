@@ -1,0 +1,50 @@
+// Changes that can lose data or break stored state, found in a stack diff. Each must be acknowledged
+// (a marker in the spec or --ack with a reason) before a review passes.
+import type { StackDiff, TfJson } from "./diff.ts";
+
+export interface Destructive {
+  stack: string;
+  address: string;
+  kind: "volume-removed" | "data-service-replaced" | "network-replaced" | "environment-removed" | "salt-key-changed";
+  message: string;
+}
+
+const DATA_IMAGE = /postgres|redis/i;
+
+export function findDestructive(diff: StackDiff, base: TfJson | undefined, head: TfJson | undefined): Destructive[] {
+  if (diff.lifecycle === "destroyed") {
+    return [{ stack: diff.stack, address: "*", kind: "environment-removed", message: `environment ${diff.stack} is removed: every container, network and non-retained volume of it is destroyed` }];
+  }
+  const out: Destructive[] = [];
+  for (const r of diff.resources) {
+    const at = { stack: diff.stack, address: r.address };
+    if (r.type === "docker_volume" && (r.action === "delete" || r.action === "replace")) {
+      const verb = r.action === "delete" ? "removed or renamed" : "replaced";
+      out.push({ ...at, kind: "volume-removed", message: `volume ${r.address} is ${verb}: the data on it is lost` });
+    }
+    if (r.type === "docker_container" && (r.action === "replace" || r.action === "delete") && isDataService(base, r.address)) {
+      const keepsVolume = mountsVolume(head, r.address);
+      if (!keepsVolume) {
+        out.push({ ...at, kind: "data-service-replaced", message: `data service ${r.address} is ${r.action === "delete" ? "removed" : "replaced"} without a named volume: its data is lost` });
+      }
+    }
+    if (r.type === "docker_network" && (r.action === "replace" || r.action === "delete")) {
+      out.push({ ...at, kind: "network-replaced", message: `network ${r.address} is ${r.action === "delete" ? "removed" : "replaced"} (${r.forcedBy.join(", ") || "removed"}): every container attached to it is replaced` });
+    }
+  }
+  return out;
+}
+
+function container(doc: TfJson | undefined, address: string): Record<string, unknown> | undefined {
+  const [type, name] = address.split(".") as [string, string];
+  return doc?.resource?.[type]?.[name];
+}
+
+function isDataService(doc: TfJson | undefined, address: string): boolean {
+  return DATA_IMAGE.test(JSON.stringify(container(doc, address)?.image ?? "")) || DATA_IMAGE.test(address);
+}
+
+function mountsVolume(doc: TfJson | undefined, address: string): boolean {
+  const volumes = container(doc, address)?.volumes;
+  return Array.isArray(volumes) && volumes.some((v) => typeof v === "object" && v !== null && "volume_name" in v);
+}

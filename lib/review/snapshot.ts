@@ -1,0 +1,66 @@
+// One side of a review: the synthesized stacks and the rule findings of a source tree (the working tree, or
+// the base ref checked out in a temporary git worktree). Each side runs its own code, so a review compares
+// what each version of gatekit would really deploy.
+import { execa } from "execa";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Finding } from "../rules/index.ts";
+import type { TfJson } from "./diff.ts";
+
+export interface Snapshot {
+  stacks: Map<string, TfJson>;
+  findings: Finding[];
+  /** Salt-key lock records by environment, as committed on this side. */
+  saltLocks: Map<string, string>;
+}
+
+/** Synthesizes `root` into `keepIn` (kept for `terraform plan`) or a temporary folder that is removed. */
+export async function snapshotTree(root: string, keepIn?: string): Promise<Snapshot> {
+  const out = keepIn ?? mkdtempSync(join(tmpdir(), "gatekit-review-"));
+  try {
+    const cli = (args: string[]) => execa("node", [join(root, "bin/gatekit.js"), ...args], { cwd: root, reject: false });
+    const validate = await cli(["validate", "--json"]);
+    if (validate.exitCode === 2) throw new Error(`${root}: specs could not be read:\n${validate.stderr || validate.stdout}`);
+    const synth = await cli(["synth", "--unchecked", "--out", out]);
+    if (synth.exitCode !== 0) throw new Error(`${root}: synthesis failed:\n${synth.stderr || synth.stdout}`);
+    return { stacks: readStacks(out), findings: JSON.parse(validate.stdout).findings as Finding[], saltLocks: readSaltLocks(root) };
+  } finally {
+    if (!keepIn) rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Checks `ref` out into a temporary worktree (sharing this checkout's node_modules) and snapshots it. */
+export async function snapshotRef(repo: string, ref: string): Promise<Snapshot> {
+  const dir = mkdtempSync(join(tmpdir(), "gatekit-base-"));
+  await execa("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: repo });
+  try {
+    symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
+    return await snapshotTree(dir);
+  } finally {
+    await execa("git", ["worktree", "remove", "--force", dir], { cwd: repo, reject: false });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readStacks(outdir: string): Map<string, TfJson> {
+  const stacksDir = join(outdir, "stacks");
+  const stacks = new Map<string, TfJson>();
+  if (!existsSync(stacksDir)) return stacks;
+  for (const name of readdirSync(stacksDir)) {
+    const file = join(stacksDir, name, "cdk.tf.json");
+    if (existsSync(file)) stacks.set(name, JSON.parse(readFileSync(file, "utf8")) as TfJson);
+  }
+  return stacks;
+}
+
+function readSaltLocks(root: string): Map<string, string> {
+  const dir = join(root, "environments");
+  const locks = new Map<string, string>();
+  if (!existsSync(dir)) return locks;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".salt.json"))) {
+    const lock = JSON.parse(readFileSync(join(dir, f), "utf8")) as { salt_key_sha256: string };
+    locks.set(f.replace(/\.salt\.json$/, ""), lock.salt_key_sha256);
+  }
+  return locks;
+}
