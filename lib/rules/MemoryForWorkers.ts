@@ -1,0 +1,22 @@
+import { ok, rule, type Violation } from "./rule.ts";
+
+/** A worker's steady-state footprint plus headroom, and the primary's: what a gateway container needs. */
+export const BYTES_PER_WORKER = 384 * 1024 ** 2;
+export const PRIMARY_BYTES = 128 * 1024 ** 2;
+const gb = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+
+export default rule(import.meta.url, {
+  severity: "error",
+  info: "A gateway container without enough memory is OOM-killed under load; containers that together exceed the host swap or get killed.",
+  fix: "Set gateway.memory_limit to at least 384 MiB per worker + 128 MiB, and keep all containers' limits within host.memory.",
+  check: ({ env }) => {
+    const { gateway, postgres, redis, host } = env.spec;
+    const needed = gateway.num_workers * BYTES_PER_WORKER + PRIMARY_BYTES;
+    const out: Violation[] = [];
+    if (gateway.memory_limit === undefined) out.push({ path: "gateway.memory_limit", message: `no memory limit (needs ≥ ${gb(needed)})` });
+    else if (gateway.memory_limit < needed) out.push({ path: "gateway.memory_limit", message: `${gb(gateway.memory_limit)} < ${gb(needed)} for ${gateway.num_workers} workers` });
+    const total = (gateway.memory_limit ?? needed) * gateway.instances + postgres.memory_limit + (redis?.memory_limit ?? 0);
+    if (total > host.memory) out.push({ path: "host.memory", message: `containers' limits total ${gb(total)} > host memory ${gb(host.memory)}` });
+    return out.length ? out : ok;
+  },
+});

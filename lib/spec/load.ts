@@ -1,0 +1,157 @@
+// Loading environment specs: YAML → zod, with every problem reported as `file:line path: message`.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { isNode, LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+import { litellmConfig, unknownKeys } from "../gateway/config/schema.ts";
+import { specSchema, type Environment } from "./schema.ts";
+
+export interface SpecIssue {
+  file: string;
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export class SpecError extends Error {
+  constructor(readonly issues: SpecIssue[]) {
+    super(issues.map(formatIssue).join("\n"));
+    this.name = "SpecError";
+  }
+}
+
+export const formatIssue = (i: SpecIssue) => `${i.file}${i.line ? `:${i.line}` : ""} ${i.path || "(file)"}: ${i.message}`;
+
+export const DEFAULT_DIR = "environments";
+
+/** A name (`prod`) is looked up in the environments folder; anything with a slash or .yaml is a path. */
+export function resolveSpecFile(fileOrName: string, dir = DEFAULT_DIR): string {
+  return /[/\\]|\.ya?ml$/.test(fileOrName) ? fileOrName : join(dir, `${fileOrName}.yaml`);
+}
+
+export function loadEnvironment(fileOrName: string, opts: { dir?: string } = {}): Environment {
+  const file = resolveSpecFile(fileOrName, opts.dir);
+  if (!existsSync(file)) {
+    const known = listEnvironmentFiles(opts.dir).map((f) => basename(f, ".yaml"));
+    throw new SpecError([{ file, path: "", message: `no such environment spec (known: ${known.join(", ") || "none"})` }]);
+  }
+  const text = readFileSync(file, "utf8");
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new SpecError(doc.errors.map((e) => ({ file, path: "", line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split("\n")[0]}` })));
+  }
+  const raw = doc.toJS() as unknown;
+  const lineOf = (path: PropertyKey[]) => lineAt(doc, lines, path);
+  const issues: SpecIssue[] = [];
+  const parsed = specSchema.safeParse(raw);
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => zodIssues(file, i, lineOf)));
+  const litellm = (raw as { litellm?: unknown } | null)?.litellm;
+  for (const path of unknownKeys(litellmConfig, litellm)) {
+    const full = ["litellm", ...path];
+    issues.push({ file, path: dotted(full), line: lineOf(full), message: `unknown LiteLLM setting${suggest(litellmConfig, path)}` });
+  }
+  if (issues.length > 0) throw new SpecError(dedupe(issues));
+  return { name: basename(file).replace(/\.ya?ml$/, ""), file, spec: parsed.data! };
+}
+
+/** Every spec given (default: every environments/*.yaml); all problems of all files in one SpecError. */
+export function loadEnvironments(namesOrFiles?: string[], opts: { dir?: string } = {}): Environment[] {
+  const files = namesOrFiles?.length ? namesOrFiles : listEnvironmentFiles(opts.dir);
+  const envs: Environment[] = [];
+  const issues: SpecIssue[] = [];
+  for (const f of files) {
+    try {
+      envs.push(loadEnvironment(f, opts));
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  if (issues.length > 0) throw new SpecError(issues);
+  return envs;
+}
+
+export function listEnvironmentFiles(dir = DEFAULT_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort().map((f) => join(dir, f));
+}
+
+function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKey[]) => number | undefined): SpecIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((k) => {
+      const path = [...issue.path, k];
+      return { file, path: dotted(path), line: lineOf(path), message: `unknown key${suggestFrom(k, allowedKeys(issue.path))}` };
+    });
+  }
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const allowed = issue.errors.map((branch) => branch.map((i) => i.message).join(", ")).join("; or ");
+    return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: `${issue.message}: ${allowed}` }];
+  }
+  return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: issue.message }];
+}
+
+/** The keys the spec schema allows at a path, for "did you mean" hints. */
+function allowedKeys(path: PropertyKey[]): string[] {
+  let s: z.ZodType = specSchema;
+  for (const k of path) {
+    s = unwrap(s);
+    const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    if (typeof k === "number" || !shape?.[k as string]) {
+      const element = (s as unknown as { element?: z.ZodType }).element;
+      if (typeof k === "number" && element) { s = element; continue; }
+      return [];
+    }
+    s = shape[k as string]!;
+  }
+  return Object.keys((unwrap(s) as unknown as { shape?: object }).shape ?? {});
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  let cur = s as unknown as { def: { innerType?: z.ZodType } };
+  while (cur.def.innerType) cur = cur.def.innerType as unknown as typeof cur;
+  return cur as unknown as z.ZodType;
+}
+
+function suggest(schema: z.ZodType, path: (string | number)[]): string {
+  let s: z.ZodType = schema;
+  for (const k of path.slice(0, -1)) {
+    s = unwrap(s);
+    const next = typeof k === "number" ? (s as unknown as { element?: z.ZodType }).element : (s as unknown as { shape?: Record<string, z.ZodType> }).shape?.[k];
+    if (!next) return "";
+    s = next;
+  }
+  return suggestFrom(String(path.at(-1)), Object.keys((unwrap(s) as unknown as { shape?: object }).shape ?? {}));
+}
+
+function suggestFrom(key: string, allowed: string[]): string {
+  if (allowed.length === 0) return "";
+  const close = allowed.filter((a) => distance(a, key) <= Math.max(2, Math.floor(a.length / 4)));
+  return close.length > 0 ? ` (did you mean ${close.join(" or ")}?)` : ` (allowed: ${allowed.join(", ")})`;
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function lineAt(doc: Document, lines: LineCounter, path: PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+const dotted = (path: PropertyKey[]) =>
+  path.reduce<string>((s, k) => (typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), "");
+
+const dedupe = (issues: SpecIssue[]) => [...new Map(issues.map((i) => [formatIssue(i), i])).values()];
+
+export const specPath = (file: string) => resolve(file);
