@@ -20,7 +20,7 @@ export async function snapshotTree(root: string, keepIn?: string): Promise<Snaps
   const out = keepIn ?? mkdtempSync(join(tmpdir(), "gatekit-review-"));
   try {
     const cli = (args: string[]) => execa("node", [join(root, "bin/gatekit.js"), ...args], { cwd: root, reject: false });
-    const validate = await cli(["validate", "--json"]);
+    const validate = await cli(["validate", "--json", "--skip-secrets"]);
     if (validate.exitCode === 2) throw new Error(`${root}: specs could not be read:\n${validate.stderr || validate.stdout}`);
     const synth = await cli(["synth", "--unchecked", "--out", out]);
     if (synth.exitCode !== 0) throw new Error(`${root}: synthesis failed:\n${synth.stderr || synth.stdout}`);

@@ -7,7 +7,10 @@ export interface SecretRef {
   variable: string;
 }
 
-export function secretRefs(spec: Spec): SecretRef[] {
+export const secretRefs = (spec: Spec): SecretRef[] => secretRefsIn(spec);
+
+/** Every reference inside any value (a spec, or a part of one such as its `litellm` section). */
+export function secretRefsIn(root: unknown, base = ""): SecretRef[] {
   const refs: SecretRef[] = [];
   const walk = (value: unknown, path: string) => {
     if (isEnvRef(value)) refs.push({ path, variable: envRefName(value)! });
@@ -16,7 +19,7 @@ export function secretRefs(spec: Spec): SecretRef[] {
       for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
     }
   };
-  walk(spec, "");
+  walk(root, base);
   return refs;
 }
 

@@ -1,0 +1,40 @@
+// gatekit synth [env …] [--out DIR] [--unchecked] [--json]: validate, then write cdktf.out/stacks/<env>.
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { RuleErrors, synthesize } from "../../infra/app.ts";
+import { hasErrors } from "../../rules/index.ts";
+import { loadEnvironments } from "../../spec/load.ts";
+import { cliVars } from "../env-file.ts";
+import { load } from "./validate.ts";
+
+const HELP = `usage: gatekit synth [env …] [--out cdktf.out] [--json] [--unchecked]
+
+Validates the environments (all by default) and synthesizes one stack per environment into
+<out>/stacks/<env>/cdk.tf.json. Refuses (exit 1) on rule errors; --unchecked synthesizes anyway (plan reviews).`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { out: { type: "string", default: "cdktf.out" }, json: { type: "boolean" }, unchecked: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return console.log(HELP), 0;
+  const envs = load(positionals, values.json ?? false);
+  if (!envs) return 2;
+  const all = positionals.length ? (load([], false) ?? envs) : envs;
+  for (const env of envs) rmSync(join(values.out, "stacks", env.name), { recursive: true, force: true });
+  try {
+    const findings = synthesize(envs, { outdir: values.out, vars: cliVars(), unchecked: values.unchecked, all });
+    const stacks = envs.map((e) => ({ environment: e.name, file: join(values.out, "stacks", e.name, "cdk.tf.json") }));
+    if (values.json) console.log(JSON.stringify({ stacks, findings, refused: false }, null, 2));
+    else for (const s of stacks) console.log(`✓ ${s.environment}: ${s.file}${existsSync(s.file) ? "" : " (missing!)"}`);
+    return hasErrors(findings) && !values.unchecked ? 1 : 0;
+  } catch (e) {
+    if (!(e instanceof RuleErrors)) throw e;
+    if (values.json) console.log(JSON.stringify({ stacks: [], findings: e.findings, refused: true }, null, 2));
+    else console.error(e.message);
+    return 1;
+  }
+}
+
+export { loadEnvironments };

@@ -1,0 +1,173 @@
+// Spec → deployment model. All the decisions about names, ports, env vars, commands and probes live here,
+// once, so that every target deploys the same thing.
+import { stringify } from "yaml";
+import { envRefName } from "../gateway/config/schema.ts";
+import { secretRefsIn, secretVariables } from "../spec/secrets.ts";
+import type { Environment, Spec } from "../spec/schema.ts";
+import type { DeploymentModel, HealthProbe, ServiceModel } from "./types.ts";
+
+export const CONFIG_PATH = "/app/config.yaml";
+const POSTGRES_PORT = 5432;
+const REDIS_PORT = 6379;
+/** uid:gid of the postgres and redis users in the official Debian-based images. */
+const DATA_USER = "999:999";
+
+const secret = (ref: string, url = false) => `{{secret:${envRefName(ref)}${url ? "|url" : ""}}}`;
+
+export function resolveEnvironment({ name, spec }: Environment): DeploymentModel {
+  const nets = networkNames(name, spec);
+  const services = [postgresService(name, spec, nets), ...(spec.redis ? [redisService(name, spec, nets)] : []), ...gatewayServices(name, spec, nets)];
+  const gateways = services.filter((s) => s.role === "gateway");
+  const url = (s: ServiceModel, port: string) => `http://${spec.host.publish_address}:${s.ports.find((p) => p.name === port)!.host}`;
+  return {
+    environment: name,
+    dockerHost: spec.host.docker_host,
+    state: spec.state,
+    networks: [
+      { key: "public", name: nets.public, internal: false },
+      { key: "internal", name: nets.internal, internal: true },
+    ],
+    // A retained volume is not a resource of the stack: Docker creates it on first use and a destroy keeps it.
+    managedVolumes: spec.postgres.retain_volume ? [] : [{ key: "postgres_data", name: spec.postgres.volume }],
+    secrets: secretVariables(spec).filter((v) => v !== "DATABASE_URL"),
+    saltKeyVariable: envRefName(spec.secrets.salt_key)!,
+    services,
+    endpoints: { gateway: gateways.map((g) => url(g, "api")), health: gateways.map((g) => url(g, "health")) },
+  };
+}
+
+function networkNames(name: string, spec: Spec) {
+  return { public: spec.networks.public ?? `gatekit-${name}-public`, internal: spec.networks.internal ?? `gatekit-${name}-internal` };
+}
+
+function probe(test: string[], h: { interval: number; timeout: number; start_period: number; retries: number }): HealthProbe {
+  return { test, intervalSeconds: h.interval, timeoutSeconds: h.timeout, startPeriodSeconds: h.start_period, retries: h.retries };
+}
+
+const DATA_PROBE = { interval: 5, timeout: 5, start_period: 20, retries: 10 };
+
+function postgresService(name: string, spec: Spec, nets: { internal: string }): ServiceModel {
+  const pg = spec.postgres;
+  return {
+    key: "postgres", role: "postgres", containerName: `${name}-postgres`,
+    image: { kind: "pull", name: pg.image },
+    command: ["postgres", "-c", `max_connections=${pg.max_connections}`],
+    env: { POSTGRES_USER: pg.user, POSTGRES_DB: pg.database, POSTGRES_PASSWORD: secret(pg.password), PGDATA: "/var/lib/postgresql/data/pgdata" },
+    ports: pg.host_port ? [{ name: "postgres", container: POSTGRES_PORT, host: pg.host_port, address: spec.host.publish_address }] : [],
+    health: probe(["CMD-SHELL", `pg_isready -U ${pg.user} -d ${pg.database}`], DATA_PROBE),
+    volumes: [{ volume: pg.volume, path: "/var/lib/postgresql/data" }],
+    tmpfs: ["/tmp", "/var/run/postgresql"],
+    files: [],
+    networks: [{ name: nets.internal, aliases: ["postgres"] }],
+    memoryBytes: pg.memory_limit,
+    user: pg.hardening.user ?? DATA_USER,
+    readOnlyRootFs: pg.hardening.read_only_root_fs,
+    noNewPrivileges: pg.hardening.no_new_privileges,
+    dropCapabilities: pg.hardening.drop_capabilities,
+    dependsOn: [],
+    stopGraceSeconds: 60,
+  };
+}
+
+function redisService(name: string, spec: Spec, nets: { internal: string }): ServiceModel {
+  const r = spec.redis!;
+  const persistence = { none: "--save '' --appendonly no", rdb: "--save 60 1000 --appendonly no", aof: "--appendonly yes" }[r.persistence];
+  // The password reaches redis-server through the environment, never its command line (visible in `ps`).
+  const server = `exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory ${r.maxmemory} --maxmemory-policy ${r.maxmemory_policy} ${persistence}`;
+  return {
+    key: "redis", role: "redis", containerName: `${name}-redis`,
+    image: { kind: "pull", name: r.image },
+    command: ["sh", "-c", server],
+    env: { REDIS_PASSWORD: secret(r.password), REDISCLI_AUTH: secret(r.password) },
+    ports: r.host_port ? [{ name: "redis", container: REDIS_PORT, host: r.host_port, address: spec.host.publish_address }] : [],
+    health: probe(["CMD", "redis-cli", "ping"], DATA_PROBE),
+    volumes: r.volume ? [{ volume: r.volume, path: "/data" }] : [],
+    tmpfs: ["/tmp"],
+    files: [],
+    networks: [{ name: nets.internal, aliases: ["redis"] }],
+    memoryBytes: r.memory_limit,
+    user: r.hardening.user ?? DATA_USER,
+    readOnlyRootFs: r.hardening.read_only_root_fs,
+    noNewPrivileges: r.hardening.no_new_privileges,
+    dropCapabilities: r.hardening.drop_capabilities,
+    dependsOn: [],
+    stopGraceSeconds: 30,
+  };
+}
+
+function gatewayServices(name: string, spec: Spec, nets: { public: string; internal: string }): ServiceModel[] {
+  const g = spec.gateway;
+  const bundled = "build" in g.image;
+  const image = bundled
+    ? { kind: "build" as const, name: (g.image as { tag: string }).tag, dockerfile: "templates/gateway.Dockerfile", buildArgs: {} }
+    : { kind: "pull" as const, name: (g.image as { name: string }).name };
+  const health = `http://127.0.0.1:${g.health_port}/health/liveliness`;
+  const test = bundled
+    ? ["CMD", "node", "-e", `fetch('${health}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]
+    : ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen('${health}', timeout=${g.healthcheck.timeout})`];
+  const config = renderGatewayConfig(spec);
+  return Array.from({ length: g.instances }, (_, i) => ({
+    key: `gateway_${i + 1}`, role: "gateway" as const, containerName: `${name}-gateway-${i + 1}`,
+    image,
+    command: gatewayCommand(spec, bundled),
+    env: gatewayEnv(spec),
+    ports: [
+      { name: "api", container: g.port, host: g.port + i, address: spec.host.publish_address },
+      { name: "health", container: g.health_port, host: g.health_port + i, address: spec.host.publish_address },
+    ],
+    health: probe(test, g.healthcheck),
+    volumes: [],
+    tmpfs: ["/tmp"],
+    files: [{ path: CONFIG_PATH, content: config }],
+    networks: [{ name: nets.public, aliases: [] }, { name: nets.internal, aliases: [] }],
+    memoryBytes: g.memory_limit ?? g.num_workers * 384 * 1024 ** 2 + 128 * 1024 ** 2,
+    user: g.hardening.user,
+    readOnlyRootFs: g.hardening.read_only_root_fs,
+    noNewPrivileges: g.hardening.no_new_privileges,
+    dropCapabilities: g.hardening.drop_capabilities,
+    dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
+    stopGraceSeconds: g.graceful_shutdown_timeout,
+  }));
+}
+
+/** LiteLLM's proxy flags; the bundled gateway also takes the recycling jitter and the graceful timeout. */
+function gatewayCommand(spec: Spec, bundled: boolean): string[] {
+  const g = spec.gateway;
+  const flags = ["--config", CONFIG_PATH, "--port", String(g.port), "--num_workers", String(g.num_workers)];
+  if (g.max_requests_before_restart) flags.push("--max_requests_before_restart", String(g.max_requests_before_restart));
+  if (bundled) {
+    flags.push("--max_requests_before_restart_jitter", String(g.max_requests_before_restart_jitter));
+    flags.push("--graceful_shutdown_timeout", String(g.graceful_shutdown_timeout));
+  }
+  return flags;
+}
+
+function gatewayEnv(spec: Spec): Record<string, string> {
+  const { gateway: g, postgres: pg, redis } = spec;
+  const env: Record<string, string> = {
+    LITELLM_MODE: g.mode,
+    LITELLM_LOG: g.log_level,
+    CONFIG_FILE_PATH: CONFIG_PATH,
+    SEPARATE_HEALTH_APP: g.separate_health_app ? "1" : "0",
+    SEPARATE_HEALTH_PORT: String(g.health_port),
+    LITELLM_MASTER_KEY: secret(spec.secrets.master_key),
+    LITELLM_SALT_KEY: secret(spec.secrets.salt_key),
+    DATABASE_URL: `postgresql://${pg.user}:${secret(pg.password, true)}@postgres:${POSTGRES_PORT}/${pg.database}`,
+  };
+  if (g.max_requests_before_restart) env.MAX_REQUESTS_BEFORE_RESTART = String(g.max_requests_before_restart);
+  if (redis) Object.assign(env, { REDIS_HOST: "redis", REDIS_PORT: String(REDIS_PORT), REDIS_PASSWORD: secret(redis.password) });
+  // Every other variable the LiteLLM config references (provider keys), passed through as secrets.
+  const own = new Set(["DATABASE_URL", envRefName(spec.secrets.master_key), envRefName(pg.password), redis && envRefName(redis.password)]);
+  for (const { variable } of secretRefsIn(spec.litellm)) {
+    if (!own.has(variable)) env[variable] = `{{secret:${variable}}}`;
+  }
+  return env;
+}
+
+/** The gateway's config.yaml: the spec's `litellm` section; secrets stay `os.environ/NAME` references. */
+export function renderGatewayConfig(spec: Spec): string {
+  const { model_list, litellm_settings, router_settings, general_settings, environment_variables } = spec.litellm;
+  const doc: Record<string, unknown> = { model_list, litellm_settings, router_settings, general_settings };
+  if (Object.keys(environment_variables).length) doc.environment_variables = environment_variables;
+  return `# Rendered by gatekit from the environment spec; edit the spec, not this file.\n${stringify(doc, { sortMapEntries: false })}`;
+}

@@ -1,0 +1,62 @@
+// The resolved deployment model: everything a target (Docker now, Kubernetes later) needs to create an
+// environment, as plain data. Targets map it; none re-derives it from the spec.
+
+/**
+ * A value that may embed secrets: literal text with `{{secret:NAME}}` (or `{{secret:NAME|url}}`, URL-encoded)
+ * placeholders. Targets replace placeholders with their own secret mechanism (Terraform variables, Secrets).
+ */
+export type Templated = string;
+
+export interface ImageSource {
+  /** build: from templates/<dockerfile> in this repository; pull: a pinned image reference. */
+  kind: "build" | "pull";
+  name: string;
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+}
+
+export interface HealthProbe {
+  test: string[];
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  startPeriodSeconds: number;
+  retries: number;
+}
+
+export interface ServiceModel {
+  /** Stable logical id: it becomes the Terraform address; changing it replaces the resource. */
+  key: string;
+  role: "gateway" | "postgres" | "redis";
+  containerName: string;
+  image: ImageSource;
+  command: string[];
+  env: Record<string, Templated>;
+  ports: { name: string; container: number; host: number; address: string }[];
+  health: HealthProbe;
+  volumes: { volume: string; path: string }[];
+  tmpfs: string[];
+  files: { path: string; content: string }[];
+  networks: { name: string; aliases: string[] }[];
+  memoryBytes: number;
+  user?: string;
+  readOnlyRootFs: boolean;
+  noNewPrivileges: boolean;
+  dropCapabilities: string[];
+  /** Keys of services that must be healthy first. */
+  dependsOn: string[];
+  stopGraceSeconds: number;
+}
+
+export interface DeploymentModel {
+  environment: string;
+  dockerHost: string;
+  state: { backend: "local"; path?: string } | { backend: "s3"; bucket: string; key: string; region: string } | { backend: "remote"; organization: string; workspace: string };
+  networks: { key: string; name: string; internal: boolean }[];
+  /** Volumes the stack owns (destroyed with it); retained volumes are only referenced by name. */
+  managedVolumes: { key: string; name: string }[];
+  /** Environment variables holding secrets, each becoming a sensitive input. */
+  secrets: string[];
+  saltKeyVariable: string;
+  services: ServiceModel[];
+  endpoints: { gateway: string[]; health: string[] };
+}
