@@ -58,6 +58,11 @@ export interface StreamTranslator {
 export interface Provider {
   /** Prefixes of `litellm_params.model` served by this module, e.g. ["gemini"]. */
   prefixes: readonly string[];
+  /**
+   * The upstream already speaks OpenAI's format: its answers (whole or streamed) are forwarded as bytes, and
+   * parseResponse / streamTranslator are only used to read usage. The fast path for OpenAI-compatible servers.
+   */
+  passthrough?: boolean;
   endpoints: readonly Endpoint[];
   buildRequest(endpoint: Endpoint, body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
   /** Upstream JSON → OpenAI JSON (chat.completion, text_completion or list of embeddings) with `usage`. */

@@ -1,0 +1,35 @@
+// Who is calling: the master key (constant-time compare of SHA-256 digests) from `Authorization: Bearer` or
+// `x-litellm-api-key`. Virtual keys plug in here later (gateway state).
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { GatewayError } from "./errors.ts";
+
+export interface Caller {
+  /** SHA-256 of the presented key (LiteLLM's hashed_api_key label); empty without auth. */
+  hashedKey: string;
+  alias: string;
+  isAdmin: boolean;
+}
+
+const digest = (key: string) => createHash("sha256").update(key).digest();
+
+export function presentedKey(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header) return header.startsWith("Bearer ") ? header.slice(7).trim() : header.trim();
+  const alt = req.headers["x-litellm-api-key"];
+  return typeof alt === "string" ? alt.replace(/^Bearer /, "").trim() : undefined;
+}
+
+export function createAuth(masterKey: string | undefined) {
+  const master = masterKey ? digest(masterKey) : undefined;
+  const masterHex = master?.toString("hex") ?? "";
+  const open: Caller = { hashedKey: "", alias: "", isAdmin: true };
+  const admin: Caller = { hashedKey: masterHex, alias: "master_key", isAdmin: true };
+  return function authenticate(req: IncomingMessage): Caller {
+    if (!master) return open;
+    const key = presentedKey(req);
+    if (!key) throw new GatewayError(401, "AuthenticationError", "No api key passed in. Pass it as 'Authorization: Bearer <key>' or 'x-litellm-api-key'.");
+    if (timingSafeEqual(digest(key), master)) return admin;
+    throw new GatewayError(401, "AuthenticationError", "Authentication Error, invalid api key.");
+  };
+}

@@ -1,0 +1,139 @@
+// Loading LiteLLM's config.yaml at start-up: validate, resolve `os.environ/NAME`, precompute the tables the
+// request path uses. A bad config stops the gateway before it listens, naming file, path and problem.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { envRefName, isEnvRef, litellmConfig, unknownKeys, type LitellmConfig, type LitellmParams } from "./schema.ts";
+
+export interface ConfigIssue {
+  file: string;
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${i.file} ${i.path || "(file)"}: ${i.message}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export type Mode = "chat" | "completion" | "embedding";
+
+/** One entry of model_list, ready to call: secrets resolved, provider split off, timeouts in ms. */
+export interface ResolvedDeployment {
+  /** model_info.id, or a stable hash of the deployment: `x-litellm-model-id`. */
+  id: string;
+  modelName: string;
+  provider: string;
+  model: string;
+  params: LitellmParams;
+  mode: Mode;
+  weight: number;
+  timeoutMs: number;
+  streamTimeoutMs: number;
+}
+
+export interface GatewayConfig {
+  file?: string;
+  raw: LitellmConfig;
+  masterKey?: string;
+  deployments: ResolvedDeployment[];
+  /** model_name → its deployments. */
+  groups: Map<string, ResolvedDeployment[]>;
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  numRetries: number;
+  /** Settings present in the file that this gateway does not act on (yet): logged at start-up. */
+  warnings: string[];
+}
+
+/** Settings gatekit reads; others the schema knows are accepted and reported as not implemented. */
+const IMPLEMENTED = new Set([
+  "model_list", "litellm_settings.request_timeout", "litellm_settings.num_retries", "litellm_settings.json_logs",
+  "litellm_settings.set_verbose", "litellm_settings.drop_params", "router_settings.routing_strategy",
+  "router_settings.num_retries", "router_settings.timeout", "router_settings.stream_timeout",
+  "general_settings.master_key", "general_settings.max_request_size_mb", "environment_variables",
+]);
+
+export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: NodeJS.ProcessEnv }): GatewayConfig {
+  const file = opts.file ?? "(inline config)";
+  const raw = opts.config ?? readYaml(file);
+  const parsed = litellmConfig.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ file, path: i.path.join("."), message: i.message })));
+  }
+  const warnings = [
+    ...unknownKeys(litellmConfig, raw).map((p) => `${file} ${p.join(".")}: unknown setting, ignored`),
+    ...notImplemented(parsed.data).map((p) => `${file} ${p}: not implemented by gatekit yet, ignored`),
+  ];
+  const env = { ...parsed.data.environment_variables, ...opts.env };
+  const issues: ConfigIssue[] = [];
+  const resolve = <T>(value: T, path: string, required: boolean): T => resolveRefs(value, path, env, (p, name) => {
+    if (required) issues.push({ file, path: p, message: `environment variable ${name} is not set` });
+    else warnings.push(`${file} ${p}: environment variable ${name} is not set; treated as unset`);
+  });
+  const cfg = parsed.data;
+  const requestTimeoutMs = 1000 * (cfg.litellm_settings.request_timeout ?? cfg.router_settings.timeout ?? 600);
+  const deployments = cfg.model_list.map((d, i) => {
+    const params = resolve(d.litellm_params, `model_list[${i}].litellm_params`, d.litellm_params.mock_response === undefined);
+    return toDeployment(d.model_name, params, d.model_info, requestTimeoutMs, cfg.router_settings.stream_timeout);
+  });
+  const masterKey = resolve(cfg.general_settings.master_key, "general_settings.master_key", false) ?? opts.env.LITELLM_MASTER_KEY;
+  if (issues.length) throw new ConfigError(issues);
+  const groups = new Map<string, ResolvedDeployment[]>();
+  for (const d of deployments) groups.set(d.modelName, [...(groups.get(d.modelName) ?? []), d]);
+  return {
+    file: opts.file, raw: cfg, masterKey: masterKey || undefined, deployments, groups, requestTimeoutMs,
+    maxBodyBytes: Math.round((cfg.general_settings.max_request_size_mb ?? 10) * 1024 * 1024),
+    numRetries: cfg.router_settings.num_retries ?? cfg.litellm_settings.num_retries ?? 0,
+    warnings,
+  };
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError([{ file, path: "", message: `cannot read the config file (${(e as NodeJS.ErrnoException).code})` }]);
+  }
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new ConfigError([{ file, path: "", message: `not valid YAML: ${(e as Error).message.split("\n")[0]}` }]);
+  }
+}
+
+function notImplemented(cfg: LitellmConfig): string[] {
+  const sections = ["litellm_settings", "router_settings", "general_settings"] as const;
+  return sections.flatMap((s) => Object.keys(cfg[s]).map((k) => `${s}.${k}`)).filter((p) => !IMPLEMENTED.has(p));
+}
+
+/** Deep copy with every `os.environ/NAME` replaced by its value; a missing one is reported (never a value). */
+function resolveRefs<T>(value: T, path: string, env: Record<string, string | undefined>, missing: (path: string, name: string) => void): T {
+  if (isEnvRef(value)) {
+    const name = envRefName(value)!;
+    if (env[name] === undefined || env[name] === "") missing(path, name);
+    return (env[name] || undefined) as T;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveRefs(v, `${path}[${i}]`, env, missing)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, `${path}.${k}`, env, missing)])) as T;
+  }
+  return value;
+}
+
+function toDeployment(
+  modelName: string, params: LitellmParams, info: { id?: string; mode?: Mode } | undefined,
+  requestTimeoutMs: number, streamTimeout: number | undefined,
+): ResolvedDeployment {
+  const slash = params.model.indexOf("/");
+  const provider = slash > 0 ? params.model.slice(0, slash) : "openai";
+  const model = slash > 0 ? params.model.slice(slash + 1) : params.model;
+  const id = info?.id ?? createHash("sha256").update(`${modelName}\0${params.model}\0${params.api_base ?? ""}`).digest("hex").slice(0, 16);
+  const mode = info?.mode ?? (/embed/i.test(model) ? "embedding" : "chat");
+  const timeoutMs = Math.min(requestTimeoutMs, 1000 * (params.timeout ?? Infinity));
+  const streamTimeoutMs = Math.min(timeoutMs, 1000 * (params.stream_timeout ?? streamTimeout ?? Infinity));
+  return { id, modelName, provider, model, params, mode, weight: params.weight ?? params.rpm ?? params.tpm ?? 1, timeoutMs, streamTimeoutMs };
+}

@@ -1,0 +1,95 @@
+// The primary: forks N workers, replaces each after its request budget (plus jitter, so they never recycle
+// together) or a crash, runs the health app, and on SIGTERM drains everything before exiting 0.
+import cluster, { type Worker } from "node:cluster";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log.ts";
+import { startMetricsAggregator } from "../metrics.ts";
+import type { GatewayOptions } from "../options.ts";
+import { startHealthApp } from "./health.ts";
+import { MSG, type Message } from "./messages.ts";
+
+export function runPrimary(opts: GatewayOptions, logger: Logger): Promise<number> {
+  startMetricsAggregator();
+  const live = new Set<Worker>();
+  const retiring = new Set<Worker>();
+  const pending = new Map<string, (v: Message["value"]) => void>();
+  let draining = false;
+  let recentCrashes: number[] = [];
+
+  const budget = () =>
+    opts.maxRequestsBeforeRestart > 0 ? opts.maxRequestsBeforeRestart + Math.floor(Math.random() * (opts.maxRequestsBeforeRestartJitter + 1)) : 0;
+
+  function fork(): Worker {
+    const worker = cluster.fork({ GATEKIT_REQUEST_BUDGET: String(budget()) });
+    worker.on("message", (m: Message) => {
+      if (m?.type === MSG.retire) retire(worker);
+      if (m?.type === MSG.readinessReply && m.id) pending.get(m.id)?.(m.value);
+    });
+    worker.once("listening", () => live.add(worker));
+    return worker;
+  }
+
+  /** The replacement listens before the old worker stops accepting: capacity never drops. */
+  function retire(worker: Worker): void {
+    if (draining || retiring.has(worker)) return;
+    retiring.add(worker);
+    fork().once("listening", () => {
+      live.delete(worker);
+      logger.info({ worker: worker.process.pid }, "worker reached its request budget; replaced");
+      worker.send({ type: MSG.drain });
+    });
+  }
+
+  cluster.on("exit", (worker, code, signal) => {
+    live.delete(worker);
+    if (retiring.delete(worker) || draining) return;
+    const now = Date.now();
+    recentCrashes = [...recentCrashes.filter((t) => now - t < 60_000), now];
+    const delay = Math.min(30_000, 100 * 2 ** Math.max(0, recentCrashes.length - 3));
+    logger.error({ worker: worker.process.pid, code, signal, restartInMs: delay }, "worker exited unexpectedly; replacing it");
+    setTimeout(() => draining || fork(), delay);
+  });
+
+  for (let i = 0; i < opts.numWorkers; i++) fork();
+
+  const health = opts.separateHealthApp
+    ? startHealthApp(opts.healthPort, opts.host, {
+        draining: () => draining,
+        liveWorkers: () => live.size,
+        numWorkers: opts.numWorkers,
+        dependencies: () => askReadiness([...live][0]),
+      })
+    : undefined;
+
+  function askReadiness(worker: Worker | undefined): Promise<Message["value"]> {
+    if (!worker?.isConnected()) return Promise.resolve(undefined);
+    const id = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => (pending.delete(id), resolve(undefined)), 2000);
+      pending.set(id, (v) => (clearTimeout(timer), pending.delete(id), resolve(v)));
+      worker.send({ type: MSG.readiness, id });
+    });
+  }
+
+  return new Promise((resolve) => {
+    const shutdown = (signal: string) => {
+      if (draining) return;
+      draining = true;
+      logger.info({ signal, graceSeconds: opts.gracefulShutdownSeconds }, "draining: finishing in-flight requests");
+      for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG.drain });
+      const done = () => {
+        health?.close();
+        logger.info("all workers finished; exiting");
+        resolve(0);
+      };
+      const check = setInterval(() => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) clearInterval(check), done();
+      }, 50);
+      setTimeout(() => {
+        for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGKILL");
+      }, opts.gracefulShutdownSeconds * 1000 + 2000).unref();
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+  });
+}

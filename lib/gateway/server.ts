@@ -1,0 +1,282 @@
+// The gateway's main port, top to bottom: parse → authenticate → route → call upstream → respond.
+// Metrics and logs leave the path after the response is written.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import { createAuth, type Caller } from "./auth.ts";
+import type { GatewayConfig, ResolvedDeployment } from "./config/load.ts";
+import { GatewayError, badRequest } from "./errors.ts";
+import { readJson } from "./http/body.ts";
+import type { Logger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+import { mockAnswer, mockChunks } from "./providers/mock.ts";
+import { knownPrefixes, providerFor } from "./providers/index.ts";
+import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
+import { backoffMs, Router } from "./router/index.ts";
+import { Upstreams } from "./upstream.ts";
+
+export const VERSION = "0.1.0";
+
+export interface Gateway {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  readiness(): Promise<{ db: string; cache: string }>;
+  close(): Promise<void>;
+}
+
+/** One request's state, threaded through the steps. */
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  started: number;
+  caller?: Caller;
+  requestedModel: string;
+  deployment?: ResolvedDeployment;
+  llmMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  errorClass?: string;
+}
+
+type Handler = (call: Call) => Promise<void> | void;
+
+const JSON_TYPE = "application/json";
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" };
+
+export function createGateway(config: GatewayConfig, opts: { logger: Logger }): Gateway {
+  const { logger } = opts;
+  const metrics = createMetrics();
+  const authenticate = createAuth(config.masterKey);
+  const router = new Router(config);
+  const upstreams = new Upstreams();
+  const targets = new Map(config.deployments.map((d) => [d, { provider: d.provider, model: d.model, params: d.params } satisfies UpstreamTarget]));
+  warnUnsupportedProviders(config, logger);
+
+  const routes: Record<string, Handler> = {
+    "POST /v1/chat/completions": (c) => llm(c, "chat"),
+    "POST /chat/completions": (c) => llm(c, "chat"),
+    "POST /v1/completions": (c) => llm(c, "completion"),
+    "POST /completions": (c) => llm(c, "completion"),
+    "POST /v1/embeddings": (c) => llm(c, "embedding"),
+    "POST /embeddings": (c) => llm(c, "embedding"),
+    "GET /v1/models": models,
+    "GET /models": models,
+    "GET /health": health,
+    "GET /metrics": async (c) => send(c, 200, await metrics.exposition(), metrics.contentType),
+    "GET /health/liveliness": (c) => send(c, 200, JSON.stringify("I'm alive!")),
+    "GET /health/liveness": (c) => send(c, 200, JSON.stringify("I'm alive!")),
+    "GET /health/readiness": (c) => send(c, 200, JSON.stringify({ status: "healthy", db: "not configured", cache: "not configured", litellm_version: VERSION })),
+  };
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const call: Call = { req, res, started: performance.now(), requestedModel: "" };
+    res.setHeader("x-litellm-call-id", randomUUID());
+    res.once("close", () => record(call));
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const route = routes[`${req.method} ${q < 0 ? url : url.slice(0, q)}`];
+    if (!route) return fail(call, new GatewayError(404, "NotFoundError", `Route ${req.method} ${q < 0 ? url : url.slice(0, q)} not found`));
+    try {
+      const done = route(call);
+      if (done) done.catch((e: unknown) => fail(call, e));
+    } catch (e) {
+      fail(call, e);
+    }
+  }
+
+  async function llm(call: Call, endpoint: Endpoint): Promise<void> {
+    call.caller = authenticate(call.req);
+    const body = await readJson(call.req, config.maxBodyBytes);
+    const group = routeOf(body, endpoint);
+    call.requestedModel = body.model as string;
+    const stream = body.stream === true && endpoint !== "embedding";
+    const tried = new Set<ResolvedDeployment>();
+    for (let attempt = 0; ; attempt++) {
+      const d = router.pick(group, tried);
+      tried.add(d);
+      call.deployment = d;
+      try {
+        return d.params.mock_response !== undefined ? answerMock(call, endpoint, d.params.mock_response, body, stream) : await callUpstream(call, endpoint, d, body, stream);
+      } catch (e) {
+        // A stream is retried only before its first byte reached the client.
+        if (call.res.headersSent || !(e instanceof GatewayError) || attempt >= router.retriesFor(e.errorClass)) throw e;
+        logger.warn({ model: d.modelName, deployment: d.id, error: e.errorClass, attempt }, "retrying after upstream error");
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, e.retryAfterMs)));
+      }
+    }
+  }
+
+  function routeOf(body: Record<string, unknown>, endpoint: Endpoint): ResolvedDeployment[] {
+    if (typeof body.model !== "string" || !body.model) throw badRequest("'model' is required and must be a string", "model");
+    const field = { chat: "messages", completion: "prompt", embedding: "input" }[endpoint];
+    if (endpoint === "chat" && !Array.isArray(body.messages)) throw badRequest("'messages' is required and must be an array", "messages");
+    if (body[field] === undefined) throw badRequest(`'${field}' is required`, field);
+    const group = config.groups.get(body.model);
+    if (!group) throw badRequest(`Invalid model name passed in model=${body.model}. Call \`/v1/models\` to view available models for your key.`, "model");
+    return group;
+  }
+
+  async function callUpstream(call: Call, endpoint: Endpoint, d: ResolvedDeployment, body: Record<string, unknown>, stream: boolean): Promise<void> {
+    const provider = providerFor(d.provider);
+    if (!provider || !provider.endpoints.includes(endpoint)) {
+      throw badRequest(`Provider ${d.provider} is not supported for ${endpoint} by this gateway (supported: ${knownPrefixes().join(", ")})`);
+    }
+    const target = targets.get(d)!;
+    const request = provider.buildRequest(endpoint, body, target, stream);
+    const abort = new AbortController();
+    call.res.once("close", () => call.res.writableFinished || abort.abort());
+    const t0 = performance.now();
+    const timeout = stream ? d.streamTimeoutMs : d.timeoutMs;
+    const up = await upstreams.call(request, { headersTimeoutMs: timeout, bodyTimeoutMs: timeout, signal: abort.signal });
+    if (up.statusCode >= 400) {
+      const text = await up.body.text().catch(() => "");
+      call.llmMs = performance.now() - t0;
+      throw GatewayError.from(provider.mapError(up.statusCode, text, up.headers));
+    }
+    if (stream) return relayStream(call, provider, target, body, up.body, t0);
+    const bytes = Buffer.from(await up.body.arrayBuffer());
+    call.llmMs = performance.now() - t0;
+    const parsed = JSON.parse(bytes.toString()) as Record<string, unknown>;
+    const answer = provider.passthrough ? parsed : provider.parseResponse(endpoint, parsed, target, body);
+    readUsage(call, answer.usage);
+    send(call, 200, provider.passthrough ? bytes : JSON.stringify(answer));
+  }
+
+  async function relayStream(call: Call, provider: Provider, target: UpstreamTarget, body: Record<string, unknown>, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
+    const { res } = call;
+    const translator = provider.passthrough ? undefined : provider.streamTranslator(target, body);
+    let first = true;
+    let tail = "";
+    for await (const chunk of upstream) {
+      if (first) {
+        call.llmMs = performance.now() - t0;
+        res.writeHead(200, { ...SSE_HEADERS, ...callHeaders(call) });
+        first = false;
+      }
+      const out = translator ? translator.push(chunk.toString()).map(sse).join("") : chunk;
+      if (translator) scanUsage(call, out as string);
+      else tail = scanUsage(call, tail + chunk.toString()).slice(-32);
+      if (out.length && !res.write(out)) await new Promise((r) => res.once("drain", r));
+    }
+    if (first) res.writeHead(200, { ...SSE_HEADERS, ...callHeaders(call) });
+    if (translator) res.write(translator.end().map(sse).join("") + "data: [DONE]\n\n");
+    else if (!tail.includes("[DONE]")) res.write("data: [DONE]\n\n");
+    res.end();
+  }
+
+  function answerMock(call: Call, endpoint: Endpoint, text: string, body: Record<string, unknown>, stream: boolean): void {
+    call.llmMs = 0;
+    if (!stream) {
+      const answer = mockAnswer(endpoint, text, body);
+      readUsage(call, answer.usage);
+      return send(call, 200, JSON.stringify(answer));
+    }
+    const chunks = mockChunks(text, body);
+    call.res.writeHead(200, { ...SSE_HEADERS, ...callHeaders(call) });
+    call.res.end(chunks.map(sse).join("") + "data: [DONE]\n\n");
+    call.outputTokens = chunks.length - 1;
+  }
+
+  function models(call: Call): void {
+    call.caller = authenticate(call.req);
+    const data = [...config.groups.keys()].map((id) => ({ id, object: "model", created: 1677610602, owned_by: "openai" }));
+    send(call, 200, JSON.stringify({ data, object: "list" }));
+  }
+
+  async function health(call: Call): Promise<void> {
+    call.caller = authenticate(call.req);
+    const results = await Promise.all(config.deployments.map(async (d) => ({ d, error: await probe(d) })));
+    const shape = (d: ResolvedDeployment, error?: string) => ({ model: d.params.model, api_base: d.params.api_base ?? null, model_name: d.modelName, model_id: d.id, ...(error ? { error } : {}) });
+    const healthy = results.filter((r) => !r.error).map((r) => shape(r.d));
+    const unhealthy = results.filter((r) => r.error).map((r) => shape(r.d, r.error));
+    send(call, 200, JSON.stringify({ healthy_endpoints: healthy, unhealthy_endpoints: unhealthy, healthy_count: healthy.length, unhealthy_count: unhealthy.length }));
+  }
+
+  /** A real, minimal call to a deployment; the error class when it fails. */
+  async function probe(d: ResolvedDeployment): Promise<string | undefined> {
+    if (d.params.mock_response !== undefined) return undefined;
+    const provider = providerFor(d.provider);
+    if (!provider) return `provider ${d.provider} not supported`;
+    const endpoint: Endpoint = d.mode === "embedding" ? "embedding" : d.mode === "completion" ? "completion" : "chat";
+    const body = { embedding: { input: "ping" }, completion: { prompt: "ping", max_tokens: 1 }, chat: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 } }[endpoint];
+    try {
+      const up = await upstreams.call(provider.buildRequest(endpoint, { model: d.modelName, ...body }, targets.get(d)!, false), {
+        headersTimeoutMs: Math.min(d.timeoutMs, 30_000), bodyTimeoutMs: Math.min(d.timeoutMs, 30_000), signal: AbortSignal.timeout(30_000),
+      });
+      const text = await up.body.text();
+      return up.statusCode < 400 ? undefined : provider.mapError(up.statusCode, text, up.headers).errorClass;
+    } catch (e) {
+      return e instanceof GatewayError ? e.errorClass : "APIConnectionError";
+    }
+  }
+
+  function callHeaders(call: Call): Record<string, string> {
+    const overhead = performance.now() - call.started - (call.llmMs ?? 0);
+    return { "x-litellm-model-id": call.deployment?.id ?? "", "x-litellm-overhead-duration-ms": overhead.toFixed(3) };
+  }
+
+  function send(call: Call, status: number, body: string | Buffer, type = JSON_TYPE): void {
+    if (call.res.headersSent) return void call.res.end();
+    call.res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...callHeaders(call) });
+    call.res.end(body);
+  }
+
+  function fail(call: Call, e: unknown): void {
+    const error = e instanceof GatewayError ? e : new GatewayError(500, "InternalServerError", "Internal error; see the gateway logs");
+    if (!(e instanceof GatewayError)) logger.error({ err: e, path: call.req.url }, "unhandled error");
+    call.errorClass = error.errorClass;
+    if (call.res.headersSent) return void call.res.destroy();
+    if (error.retryAfterMs !== undefined) call.res.setHeader("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
+    send(call, error.status, error.body());
+  }
+
+  function record(call: Call): void {
+    if (!call.requestedModel && !call.errorClass) return;
+    const total = (performance.now() - call.started) / 1000;
+    const d = call.deployment;
+    const status = call.res.statusCode;
+    metrics.record({
+      requestedModel: call.requestedModel, model: d?.params.model ?? "", modelId: d?.id ?? "", apiBase: d?.params.api_base ?? "",
+      provider: d?.provider ?? "", hashedKey: call.caller?.hashedKey ?? "", keyAlias: call.caller?.alias ?? "", status,
+      exceptionClass: status >= 400 ? (call.errorClass ?? "APIConnectionError") : undefined,
+      totalSeconds: total, llmSeconds: call.llmMs === undefined ? undefined : call.llmMs / 1000,
+      overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
+    });
+    if (logger.isLevelEnabled("debug")) logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
+  }
+
+  return {
+    handle,
+    readiness: async () => ({ db: "not configured", cache: "not configured" }),
+    close: () => upstreams.close(),
+  };
+}
+
+const sse = (chunk: object) => `data: ${JSON.stringify(chunk)}\n\n`;
+
+function readUsage(call: Call, usage: unknown): void {
+  const u = usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
+  call.inputTokens = u?.prompt_tokens;
+  call.outputTokens = u?.completion_tokens;
+}
+
+const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
+const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
+
+/** Picks usage out of streamed text without parsing every chunk; returns the text for the caller's tail. */
+function scanUsage(call: Call, text: string): string {
+  if (text.includes('"usage"')) {
+    const p = PROMPT_TOKENS.exec(text);
+    const c = COMPLETION_TOKENS.exec(text);
+    if (p) call.inputTokens = Number(p[1]);
+    if (c) call.outputTokens = Number(c[1]);
+  }
+  return text;
+}
+
+function warnUnsupportedProviders(config: GatewayConfig, logger: Logger): void {
+  for (const d of config.deployments) {
+    if (d.params.mock_response === undefined && !providerFor(d.provider)) {
+      logger.warn({ model: d.modelName, provider: d.provider }, `provider ${d.provider} is not supported yet; requests to ${d.modelName} will fail`);
+    }
+  }
+}
