@@ -23,7 +23,8 @@ export interface SynthOptions {
 
 /** Checks, then synthesizes `envs` into `<outdir>/stacks/<env>/cdk.tf.json`; throws RuleErrors on refusal. */
 export function synthesize(envs: Environment[], opts: SynthOptions): Finding[] {
-  const all = opts.all ?? envs;
+  const others = (opts.all ?? []).filter((o) => !envs.some((e) => e.name === o.name));
+  const all = [...envs, ...others];
   const findings = checkEnvironments(all, opts.vars ?? process.env).filter((f) => envs.some((e) => e.name === f.environment));
   if (hasErrors(findings) && !opts.unchecked) throw new RuleErrors(findings);
   const app = new App({ outdir: opts.outdir, skipValidation: false });

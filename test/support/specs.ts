@@ -1,0 +1,8 @@
+// Spec fixtures built from the shipped environments, changed in place by each test.
+import { loadEnvironment } from "../../lib/spec/load.ts";
+import type { Environment } from "../../lib/spec/schema.ts";
+
+/** A fresh, fully parsed copy of a shipped environment (environments/<name>.yaml). */
+export function shipped(name: "dev" | "staging" | "prod"): Environment {
+  return structuredClone(loadEnvironment(name));
+}
