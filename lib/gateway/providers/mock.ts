@@ -10,7 +10,7 @@ const promptTokens = (body: Body) => Math.max(1, Math.ceil(JSON.stringify(body.m
 export function mockAnswer(endpoint: Endpoint, text: string, body: Body): Record<string, unknown> {
   const model = String(body.model);
   const created = Math.floor(Date.now() / 1000);
-  if (endpoint === "embedding") return mockEmbeddings(model, body.input);
+  if (endpoint === "embedding") return mockEmbeddings(model, body.input, body.encoding_format === "base64");
   const usage = { prompt_tokens: promptTokens(body), completion_tokens: words(text), total_tokens: promptTokens(body) + words(text) };
   if (endpoint === "completion") {
     return { id: `cmpl-${randomUUID()}`, object: "text_completion", created, model, choices: [{ index: 0, text, finish_reason: "stop", logprobs: null }], usage };
@@ -37,13 +37,14 @@ export function mockChunks(text: string, body: Body): Record<string, unknown>[] 
 }
 
 /** Deterministic unit vectors from the input text, so tests can compare them. */
-function mockEmbeddings(model: string, input: unknown): Record<string, unknown> {
+function mockEmbeddings(model: string, input: unknown, base64: boolean): Record<string, unknown> {
   const inputs = Array.isArray(input) ? input : [input];
   const data = inputs.map((text, index) => {
     const bytes = createHash("sha256").update(String(text)).digest();
     const raw = Array.from({ length: 16 }, (_, i) => bytes[i]! / 255 - 0.5);
     const norm = Math.hypot(...raw) || 1;
-    return { object: "embedding", index, embedding: raw.map((v) => v / norm) };
+    const vector = raw.map((v) => v / norm);
+    return { object: "embedding", index, embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString("base64") : vector };
   });
   const tokens = inputs.reduce<number>((n, t) => n + Math.ceil(String(t).length / 4), 0);
   return { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
