@@ -1,0 +1,129 @@
+// The real process tree: recycling under load with zero failed requests, crashed workers replaced,
+// SIGTERM draining in-flight requests, the health app's answers, and start-up refusals.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gatekit } from "../support/cli.ts";
+import { MASTER_KEY } from "../support/gateway.ts";
+import { startGatewayProcess, waitFor, type GatewayProcess } from "../support/gateway-process.ts";
+import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
+
+const MOCK = { model_list: [{ model_name: "mock", litellm_params: { model: "openai/mock", mock_response: "hi there" } }] };
+const client = (gw: GatewayProcess) => new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+describe("worker recycling", () => {
+  it("replaces workers after their request budget (with jitter) and fails no request under load", async () => {
+    const gw = await startGatewayProcess(MOCK, { workers: 2, args: ["--max_requests_before_restart", "20", "--max_requests_before_restart_jitter", "5"] });
+    try {
+      const pids = new Set<string>();
+      let failed = 0;
+      let ok = 0;
+      const oai = client(gw);
+      const worker = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          try {
+            const { response } = await oai.chat.completions.create({ model: "mock", messages: [{ role: "user", content: "x" }] }).withResponse();
+            pids.add(response.headers.get("x-gatekit-worker")!);
+            ok++;
+          } catch {
+            failed++;
+          }
+        }
+      };
+      // A replacement worker needs a moment to start, so the load runs long enough for several generations.
+      await Promise.all(Array.from({ length: 16 }, () => worker(150)));
+      console.log(`recycling under load: ${ok} ok, ${failed} failed, ${pids.size} distinct worker processes served`);
+      expect(failed).toBe(0);
+      expect(ok).toBe(16 * 150);
+      expect(pids.size).toBeGreaterThanOrEqual(4);
+      await waitFor(async () => (await gw.readiness()).body.live_workers === 2, 10_000);
+    } finally {
+      await gw.stop();
+    }
+  }, 120_000);
+});
+
+describe("crashes, health and drain", () => {
+  let upstream: MockUpstream;
+  let gw: GatewayProcess;
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAI();
+    gw = await startGatewayProcess({
+      model_list: [...MOCK.model_list, { model_name: "slow", litellm_params: { model: "openai/slow-1500", api_base: upstream.url } }],
+    }, { workers: 2, args: ["--graceful_shutdown_timeout", "30"] });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await upstream.close();
+  });
+
+  it("health app: liveliness is LiteLLM's JSON string, readiness reports workers and dependencies", async () => {
+    const live = await fetch(`${gw.healthUrl}/health/liveliness`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toBe("I'm alive!");
+    expect((await fetch(`${gw.healthUrl}/health/liveness`)).status).toBe(200);
+    const ready = await gw.readiness();
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: "healthy", live_workers: 2, num_workers: 2, db: expect.any(String), cache: expect.any(String), version: expect.any(String) });
+  });
+
+  it("a killed worker is replaced and requests keep being served", async () => {
+    const { response } = await client(gw).chat.completions.create({ model: "mock", messages: [{ role: "user", content: "x" }] }).withResponse();
+    const pid = Number(response.headers.get("x-gatekit-worker"));
+    process.kill(pid, "SIGKILL");
+    await waitFor(async () => (await gw.readiness()).body.live_workers === 1, 5000).catch(() => {});
+    await waitFor(async () => (await gw.readiness()).body.live_workers === 2, 15_000);
+    const again = await client(gw).chat.completions.create({ model: "mock", messages: [{ role: "user", content: "x" }] });
+    expect(again.choices[0]!.message.content).toBe("hi there");
+  });
+
+  it("SIGTERM drains: liveliness says shutting_down, the in-flight request completes, exit 0", async () => {
+    const inflight = client(gw).chat.completions.create({ model: "slow", messages: [{ role: "user", content: "finish me" }] });
+    await new Promise((r) => setTimeout(r, 400));
+    gw.proc.kill("SIGTERM");
+    await waitFor(async () => (await fetch(`${gw.healthUrl}/health/liveliness`)).status === 503, 3000);
+    const draining = await fetch(`${gw.healthUrl}/health/liveliness`);
+    expect(await draining.json()).toEqual({ status: "shutting_down" });
+    expect((await fetch(`${gw.healthUrl}/health/readiness`)).status).toBe(503);
+    const answer = await inflight;
+    expect(answer.choices[0]!.message.content).toBe('echo: "finish me"');
+    const result = await gw.proc;
+    expect(result.exitCode).toBe(0);
+  }, 30_000);
+});
+
+describe("start-up", () => {
+  it("a bad config exits non-zero before listening, naming file and path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gatekit-bad-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, "model_list:\n  - model_name: m\n    litellm_params: { model: openai/x, api_key: os.environ/MISSING_PROVIDER_KEY }\n");
+    const r = await gatekit(["gateway", "--config", file, "--port", "1"], { env: { LITELLM_MODE: "PRODUCTION" } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${file} model_list[0].litellm_params.api_key: environment variable MISSING_PROVIDER_KEY is not set`);
+  });
+
+  it("--help, --version and a bad flag", async () => {
+    expect((await gatekit(["gateway", "--help"])).stdout).toContain("--num_workers");
+    expect((await gatekit(["gateway", "--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const bad = await gatekit(["gateway", "--num_workers", "two"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("--num_workers must be a whole number");
+  });
+
+  it("LITELLM_MODE=PRODUCTION never reads .env; DEV does", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "gatekit-dotenv-"));
+    writeFileSync(join(cwd, ".env"), "LITELLM_MASTER_KEY=sk-from-dotenv-file-0123456789abcdef\n");
+    const ask = async (gw: GatewayProcess) => (await fetch(`${gw.url}/v1/models`)).status;
+    const prod = await startGatewayProcess(MOCK, { cwd, env: { LITELLM_MODE: "PRODUCTION" }, unset: ["LITELLM_MASTER_KEY"] });
+    const dev = await startGatewayProcess(MOCK, { cwd, env: { LITELLM_MODE: "DEV" }, unset: ["LITELLM_MASTER_KEY"] });
+    try {
+      expect(await ask(prod)).toBe(200); // no key configured: .env was not read
+      expect(await ask(dev)).toBe(401); // the key from .env is required
+    } finally {
+      await Promise.all([prod.stop(), dev.stop()]);
+    }
+  }, 60_000);
+});
