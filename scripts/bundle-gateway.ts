@@ -1,0 +1,34 @@
+// Bundles the gateway (lib/gateway/main.ts) into one file, dist/gateway/gateway.mjs, for the image. Fails if
+// anything of the deployment side (cdktf, constructs, the Docker provider) slipped into the gateway's imports.
+import { build } from "esbuild";
+import { statSync } from "node:fs";
+
+const FORBIDDEN = /node_modules\/(cdktf|constructs|@cdktf)\/|lib\/(infra|rules|spec|review|model)\//;
+export const OUTFILE = "dist/gateway/gateway.mjs";
+
+export async function bundleGateway(): Promise<{ file: string; bytes: number; inputs: number }> {
+  const result = await build({
+    entryPoints: ["lib/gateway/main.ts"],
+    outfile: OUTFILE,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minify: true,
+    sourcemap: false,
+    metafile: true,
+    legalComments: "none",
+    // CommonJS dependencies (pino, prom-client) call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __gatekitRequire } from 'node:module'; const require = __gatekitRequire(import.meta.url);" },
+    logLevel: "warning",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const leaked = inputs.filter((i) => FORBIDDEN.test(i));
+  if (leaked.length) throw new Error(`the gateway bundle must not include deployment code, found:\n  ${leaked.slice(0, 10).join("\n  ")}`);
+  return { file: OUTFILE, bytes: statSync(OUTFILE).size, inputs: inputs.length };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await bundleGateway();
+  console.log(`${r.file}: ${(r.bytes / 1024).toFixed(0)} KiB from ${r.inputs} modules`);
+}
