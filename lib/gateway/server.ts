@@ -135,7 +135,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     if (stream) return relayStream(call, provider, target, body, up.body, t0);
     const bytes = Buffer.from(await up.body.arrayBuffer());
     call.llmMs = performance.now() - t0;
-    const parsed = JSON.parse(bytes.toString()) as Record<string, unknown>;
+    const parsed = parseUpstream(bytes, d);
     const answer = provider.passthrough ? parsed : provider.parseResponse(endpoint, parsed, target, body);
     readUsage(call, answer.usage);
     send(call, 200, provider.passthrough ? bytes : JSON.stringify(answer));
@@ -249,6 +249,14 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     readiness: async () => ({ db: "not configured", cache: "not configured" }),
     close: () => upstreams.close(),
   };
+}
+
+function parseUpstream(bytes: Buffer, d: ResolvedDeployment): Record<string, unknown> {
+  try {
+    return JSON.parse(bytes.toString()) as Record<string, unknown>;
+  } catch {
+    throw new GatewayError(502, "InternalServerError", `The provider of ${d.modelName} answered with something that is not JSON`);
+  }
 }
 
 const sse = (chunk: object) => `data: ${JSON.stringify(chunk)}\n\n`;

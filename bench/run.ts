@@ -1,0 +1,197 @@
+// `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
+// the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
+// ratio for whole and streamed chat, a 3-deployment group, added latency at a fixed 1,000 RPS, time to first
+// streamed chunk, and the worker's RSS. Options: --duration S, --connections N, --quick, --soak, --json.
+import { execa, type ResultPromise } from "execa";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { request } from "undici";
+import { bundleGateway } from "../scripts/bundle-gateway.ts";
+
+const { values: args } = parseArgs({
+  options: { duration: { type: "string" }, connections: { type: "string", default: "32" }, quick: { type: "boolean" }, soak: { type: "boolean" }, json: { type: "boolean" } },
+});
+const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
+const CONNECTIONS = Number(args.connections);
+const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091 };
+const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
+const children: ResultPromise[] = [];
+const work = mkdtempSync(join(tmpdir(), "gatekit-bench-"));
+
+interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; ratio?: number }
+
+async function main() {
+  process.on("SIGINT", () => stopAll().then(() => process.exit(130)));
+  const upstream = await startUpstreams();
+  spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floor), `http://127.0.0.1:${PORTS.upstream}`]);
+  spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorSse), `http://127.0.0.1:${PORTS.upstreamSse}`]);
+  await bundleGateway();
+  writeFileSync(join(work, "config.yaml"), gatewayConfig());
+  spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "config.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.gateway), "--num_workers", "1"], {
+    LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.health), LITELLM_MODE: "PRODUCTION",
+  });
+  await Promise.all([PORTS.floor, PORTS.floorSse].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
+  await waitHttp(`http://127.0.0.1:${PORTS.health}/health/readiness`, true);
+  const floor = `http://127.0.0.1:${PORTS.floor}/v1/chat/completions`;
+  const gateway = `http://127.0.0.1:${PORTS.gateway}/v1/chat/completions`;
+  const workerPid = await gatewayWorkerPid(gateway);
+  const rssBefore = rssMb(workerPid);
+
+  const rows: Row[] = [];
+  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row) => {
+    await load(url, model, 1); // warm-up
+    const r = { target, mode, ...(await load(url, model, DURATION)) };
+    rows.push(floorRow ? { ...r, ratio: r.rps / floorRow.rps } : r);
+    return r;
+  };
+  const floorJson = await measure("node passthrough (floor)", "chat", floor, "bench");
+  await measure("gatekit gateway", "chat", gateway, "bench", floorJson);
+  await measure("gatekit gateway, group of 3", "chat", gateway, "bench3", floorJson);
+  const floorSse = await measure("node passthrough (floor)", "chat stream", `http://127.0.0.1:${PORTS.floorSse}/v1/chat/completions`, "bench-stream");
+  await measure("gatekit gateway", "chat stream", gateway, "bench-stream", floorSse);
+
+  const fixed = { floor: await fixedRate(floor), gateway: await fixedRate(gateway) };
+  const ttfb = await firstChunk();
+  const rssAfter = rssMb(workerPid);
+  const soak = args.soak ? await soakRss(gateway, workerPid) : undefined;
+  const result = { machine: `${(await import("node:os")).cpus().length} cores`, upstream, durationSeconds: DURATION, connections: CONNECTIONS, rows, fixedRate1000: fixed, firstChunkMs: ttfb, workerRssMb: { before: rssBefore, after: rssAfter }, soak };
+  if (args.json) console.log(JSON.stringify(result, null, 2));
+  else print(result);
+}
+
+function gatewayConfig(): string {
+  const dep = (name: string, port: number, extra = "") => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
+  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
+}
+
+async function startUpstreams(): Promise<string> {
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.delayed), "delayed"]);
+  const conf = new URL("../../shared/bench/mock-upstream.nginx.conf", import.meta.url).pathname;
+  const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
+  if (nginx && existsSync(conf)) {
+    mkdirSync(join(work, "logs"), { recursive: true });
+    spawn(nginx, ["-p", work, "-c", conf]);
+    await waitHttp(`http://127.0.0.1:${PORTS.upstream}/v1/models`);
+    return "nginx (shared/bench/mock-upstream.nginx.conf)";
+  }
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstream), "json"]);
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstreamSse), "sse"]);
+  await waitHttp(`http://127.0.0.1:${PORTS.upstream}/v1/models`);
+  return "node mock (bench/mock-upstream.ts)";
+}
+
+/** One load run in a separate process: wrk when installed, else autocannon's CLI. */
+async function load(url: string, model: string, seconds: number): Promise<Omit<Row, "target" | "mode">> {
+  const body = BODY.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
+  if (existsSync("/usr/bin/wrk")) {
+    const script = join(work, "chat.lua");
+    writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${KEY}"\nwrk.body='${body}'\n`);
+    const r = await execa("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, url]);
+    const ms = (label: string) => toMs(new RegExp(`^\\s*${label}%\\s+([\\d.]+\\w+)`, "m").exec(r.stdout)?.[1] ?? "0ms");
+    const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0) + Number(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+    return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)![1]), p50: ms("50"), p99: ms("99"), errors };
+  }
+  const r = await execa("npx", ["autocannon", "-j", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${KEY}`, "-b", body, url]);
+  const j = JSON.parse(r.stdout);
+  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
+}
+
+const toMs = (v: string) => {
+  const [, n, unit] = /([\d.]+)(\w+)/.exec(v)!;
+  return Number(n) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit!]!;
+};
+
+/** Latency at a fixed 1,000 RPS (an open-loop rate, not saturation). */
+async function fixedRate(url: string) {
+  const r = await autocannon({ url, method: "POST", body: BODY, connections: 16, overallRate: 1000, duration: Math.max(3, DURATION), headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` } });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+/** Time from request to the first streamed chunk, direct to the (50 ms-delayed) upstream and through the gateway. */
+async function firstChunk() {
+  const timeTo = async (url: string, headers: Record<string, string>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < (args.quick ? 30 : 200); i++) {
+      const t0 = performance.now();
+      const r = await request(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: BODY.replace('"bench"', '"bench-delayed", "stream": true') });
+      for await (const _ of r.body) {
+        samples.push(performance.now() - t0);
+        break;
+      }
+      await r.body.dump();
+    }
+    return percentile(samples, 50);
+  };
+  const direct = await timeTo(`http://127.0.0.1:${PORTS.delayed}/v1/chat/completions`, {});
+  const through = await timeTo(`http://127.0.0.1:${PORTS.gateway}/v1/chat/completions`, { authorization: `Bearer ${KEY}` });
+  return { direct, gateway: through, added: through - direct };
+}
+
+async function soakRss(url: string, pid: number) {
+  const samples: { requests: number; rssMb: number }[] = [];
+  for (let done = 100_000; done <= 1_000_000; done += 100_000) {
+    await autocannon({ url, method: "POST", body: BODY, connections: CONNECTIONS, amount: 100_000, headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` } });
+    samples.push({ requests: done, rssMb: rssMb(pid) });
+    console.error(`soak: ${done} requests, worker RSS ${rssMb(pid).toFixed(1)} MB`);
+  }
+  return samples;
+}
+
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
+async function gatewayWorkerPid(url: string): Promise<number> {
+  const r = await request(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: BODY });
+  await r.body.dump();
+  return Number(r.headers["x-gatekit-worker"]);
+}
+
+function spawn(cmd: string, argv: string[], env: Record<string, string> = {}) {
+  const bin = cmd === "tsx" ? "node_modules/.bin/tsx" : cmd;
+  const child = execa(bin, argv, { env, reject: false, stdio: "ignore" });
+  children.push(child);
+  return child;
+}
+
+/** Waits until `url` answers (with a 2xx when `ok` is asked for). */
+async function waitHttp(url: string, ok = false, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.ok || !ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+async function stopAll() {
+  for (const c of children) c.kill("SIGTERM");
+  await Promise.allSettled(children);
+}
+
+function print(r: { machine: string; upstream: string; durationSeconds: number; connections: number; rows: Row[]; fixedRate1000: Record<string, { p50: number; p99: number }>; firstChunkMs: { direct: number; gateway: number; added: number }; workerRssMb: { before: number; after: number } }) {
+  console.log(`gatekit bench — ${r.machine}, ${r.connections} connections, ${r.durationSeconds} s per row, upstream: ${r.upstream}\n`);
+  console.log("| target | mode | RPS | p50 ms | p99 ms | errors | vs floor |\n|---|---|---:|---:|---:|---:|---:|");
+  for (const row of r.rows) {
+    console.log(`| ${row.target} | ${row.mode} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.errors} | ${row.ratio ? row.ratio.toFixed(2) : "1.00"} |`);
+  }
+  const f = r.fixedRate1000;
+  console.log(`\nat 1,000 RPS: floor p50 ${f.floor!.p50} ms / p99 ${f.floor!.p99} ms; gateway p50 ${f.gateway!.p50} ms / p99 ${f.gateway!.p99} ms; added p99 ${(f.gateway!.p99 - f.floor!.p99).toFixed(2)} ms`);
+  console.log(`first streamed chunk (upstream waits 50 ms): direct ${r.firstChunkMs.direct.toFixed(2)} ms, through the gateway ${r.firstChunkMs.gateway.toFixed(2)} ms, added ${r.firstChunkMs.added.toFixed(2)} ms (median)`);
+  console.log(`gateway worker RSS: ${r.workerRssMb.before.toFixed(1)} MB before, ${r.workerRssMb.after.toFixed(1)} MB after the runs`);
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+}

@@ -1,0 +1,23 @@
+// `npm run bench --quick` runs end to end and prints every row with numbers (it never asserts on timing).
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { REPO } from "../support/cli.ts";
+
+describe("npm run bench", () => {
+  it("measures the floor and the gateway, whole and streamed, and reports ratios", async () => {
+    const r = await execa("node_modules/.bin/tsx", ["bench/run.ts", "--quick", "--json", "--duration", "1"], { cwd: REPO, reject: false, timeout: 240_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rows.map((row: { target: string; mode: string }) => `${row.target}/${row.mode}`)).toEqual([
+      "node passthrough (floor)/chat", "gatekit gateway/chat", "gatekit gateway, group of 3/chat",
+      "node passthrough (floor)/chat stream", "gatekit gateway/chat stream",
+    ]);
+    for (const row of out.rows) {
+      expect(row.rps).toBeGreaterThan(0);
+      expect(row.errors).toBe(0);
+    }
+    expect(out.rows[1].ratio).toBeGreaterThan(0);
+    expect(out.firstChunkMs.gateway).toBeGreaterThan(0);
+    expect(out.workerRssMb.after).toBeGreaterThan(0);
+  }, 300_000);
+});
