@@ -23,8 +23,11 @@ export function findDestructive(diff: StackDiff, base: TfJson | undefined, head:
       out.push({ ...at, kind: "volume-removed", message: `volume ${r.address} is ${verb}: the data on it is lost` });
     }
     if (r.type === "docker_container" && (r.action === "replace" || r.action === "delete") && isDataService(base, r.address)) {
-      const keepsVolume = mountsVolume(head, r.address);
-      if (!keepsVolume) {
+      const [was, now] = [volumeNames(base, r.address), volumeNames(head, r.address)];
+      const lost = was.filter((v) => !now.includes(v));
+      if (r.action === "replace" && lost.length && now.length) {
+        out.push({ ...at, kind: "volume-removed", message: `data service ${r.address} moves from volume ${lost.join(", ")} to ${now.join(", ")}: it starts empty, and the old data is left behind` });
+      } else if (now.length === 0) {
         out.push({ ...at, kind: "data-service-replaced", message: `data service ${r.address} is ${r.action === "delete" ? "removed" : "replaced"} without a named volume: its data is lost` });
       }
     }
@@ -44,7 +47,7 @@ function isDataService(doc: TfJson | undefined, address: string): boolean {
   return DATA_IMAGE.test(JSON.stringify(container(doc, address)?.image ?? "")) || DATA_IMAGE.test(address);
 }
 
-function mountsVolume(doc: TfJson | undefined, address: string): boolean {
+function volumeNames(doc: TfJson | undefined, address: string): string[] {
   const volumes = container(doc, address)?.volumes;
-  return Array.isArray(volumes) && volumes.some((v) => typeof v === "object" && v !== null && "volume_name" in v);
+  return Array.isArray(volumes) ? volumes.map((v) => (v as { volume_name?: string }).volume_name).filter((v): v is string => !!v) : [];
 }
