@@ -7,6 +7,8 @@ export interface Destructive {
   address: string;
   kind: "volume-removed" | "data-service-replaced" | "network-replaced" | "environment-removed" | "salt-key-changed";
   message: string;
+  /** The reason given in the spec's review.acknowledge_destructive, when this change is acknowledged there. */
+  acknowledged?: string;
 }
 
 const DATA_IMAGE = /postgres|redis/i;

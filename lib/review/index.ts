@@ -40,7 +40,10 @@ export function compare(before: Snapshot, after: Snapshot): StackReview[] {
   return names.map((stack) => {
     const [b, h] = [before.stacks.get(stack), after.stacks.get(stack)];
     const diff = diffStack(stack, b, h);
-    const destructive = [...findDestructive(diff, b, h), ...saltKeyChange(stack, before, after)];
+    const acks = after.acknowledged.get(stack) ?? new Map<string, string>();
+    const destructive = [...findDestructive(diff, b, h), ...saltKeyChange(stack, before, after)].map((d) =>
+      acks.has(d.address) ? { ...d, acknowledged: acks.get(d.address) } : d,
+    );
     const key = (f: Finding) => `${f.ruleId} ${f.path}`;
     const open = (s: Snapshot) => s.findings.filter((f) => f.environment === stack && !f.suppressed);
     const [was, now] = [open(before), open(after)];

@@ -53,7 +53,9 @@ export function toMarkdown(review: Review): string {
   for (const s of review.stacks) {
     if (s.diff.lifecycle === "unchanged" && !s.newFindings.length && !s.fixedFindings.length && !s.headErrors.length) continue;
     lines.push("", `## ${s.diff.stack}`, "");
-    for (const d of s.destructive) lines.push(`- ⚠️ **destructive** (${d.kind}): ${d.message}`);
+    for (const d of s.destructive) {
+      lines.push(`- ⚠️ **destructive** (${d.kind}): ${d.message}${d.acknowledged ? ` — acknowledged: ${d.acknowledged}` : ""}`);
+    }
     if (s.destructive.length) lines.push("");
     if (s.diff.resources.length) {
       lines.push("| action | resource | what changes |", "|---|---|---|");
@@ -79,6 +81,6 @@ const escape = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 /** Exit policy: rule errors introduced, or destructive changes nobody acknowledged, fail the review. */
 export function reviewFails(review: Review): boolean {
   const errors = review.stacks.some((s) => s.headErrors.length > 0);
-  const destructive = review.stacks.some((s) => s.destructive.length > 0);
+  const destructive = review.stacks.some((s) => s.destructive.some((d) => !d.acknowledged));
   return errors || (destructive && !review.acknowledged);
 }

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import type { Finding } from "../rules/index.ts";
 import type { TfJson } from "./diff.ts";
 
@@ -13,6 +14,8 @@ export interface Snapshot {
   findings: Finding[];
   /** Salt-key lock records by environment, as committed on this side. */
   saltLocks: Map<string, string>;
+  /** `review.acknowledge_destructive` of each environment spec: Terraform address → reason. */
+  acknowledged: Map<string, Map<string, string>>;
 }
 
 /** Synthesizes `root` into `keepIn` (kept for `terraform plan`) or a temporary folder that is removed. */
@@ -24,7 +27,7 @@ export async function snapshotTree(root: string, keepIn?: string): Promise<Snaps
     if (validate.exitCode === 2) throw new Error(`${root}: specs could not be read:\n${validate.stderr || validate.stdout}`);
     const synth = await cli(["synth", "--unchecked", "--out", out]);
     if (synth.exitCode !== 0) throw new Error(`${root}: synthesis failed:\n${synth.stderr || synth.stdout}`);
-    return { stacks: readStacks(out), findings: JSON.parse(validate.stdout).findings as Finding[], saltLocks: readSaltLocks(root) };
+    return { stacks: readStacks(out), findings: JSON.parse(validate.stdout).findings as Finding[], saltLocks: readSaltLocks(root), acknowledged: readAcknowledged(root) };
   } finally {
     if (!keepIn) rmSync(out, { recursive: true, force: true });
   }
@@ -52,6 +55,18 @@ function readStacks(outdir: string): Map<string, TfJson> {
     if (existsSync(file)) stacks.set(name, JSON.parse(readFileSync(file, "utf8")) as TfJson);
   }
   return stacks;
+}
+
+function readAcknowledged(root: string): Map<string, Map<string, string>> {
+  const dir = join(root, "environments");
+  const out = new Map<string, Map<string, string>>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+    const spec = parse(readFileSync(join(dir, f), "utf8")) as { review?: { acknowledge_destructive?: { resource: string; reason: string }[] } } | null;
+    const acks = spec?.review?.acknowledge_destructive ?? [];
+    out.set(f.replace(/\.yaml$/, ""), new Map(acks.map((a) => [a.resource, a.reason])));
+  }
+  return out;
 }
 
 function readSaltLocks(root: string): Map<string, string> {

@@ -117,6 +117,14 @@ export const specSchema = z.strictObject({
   }),
   /** The gateway's LiteLLM config.yaml, rendered into the container. */
   litellm: litellmConfig,
+  /** Plan review: destructive changes this change makes on purpose, by Terraform address, each with a reason. */
+  review: z
+    .strictObject({
+      acknowledge_destructive: z
+        .array(z.strictObject({ resource: z.string(), reason: z.string().min(10, "a written reason of at least 10 characters") }))
+        .default([]),
+    })
+    .default({ acknowledge_destructive: [] }),
   /** Rule findings accepted for this environment, each with a written reason. */
   suppressions: z
     .array(z.strictObject({ rule: z.string(), reason: z.string().min(10, "a written reason of at least 10 characters") }))

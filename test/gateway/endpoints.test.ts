@@ -107,7 +107,7 @@ describe("other endpoints", () => {
 
   it("/health needs the key and checks every deployment", async () => {
     expect((await fetch(`${gw.url}/health`)).status).toBe(401);
-    const r = await (await fetch(`${gw.url}/health`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json();
+    const r = (await (await fetch(`${gw.url}/health`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json()) as Record<string, unknown>;
     expect(r.healthy_count).toBe(4);
     expect(r.unhealthy_endpoints).toEqual([expect.objectContaining({ model_name: "broken", error: "InternalServerError" })]);
   });

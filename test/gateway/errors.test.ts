@@ -35,7 +35,7 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
 
 async function expectError(r: Response, status: number, pattern: RegExp) {
   expect(r.status).toBe(status);
-  const body = await r.json();
+  const body = (await r.json()) as { error: Record<string, string> };
   expect(Object.keys(body.error).sort()).toEqual(["code", "message", "param", "type"]);
   expect(body.error.message).toMatch(pattern);
   expect(body.error.code).toBe(String(status));

@@ -80,6 +80,15 @@ describe("gatekit review", () => {
     expect(acked.exitCode).toBe(0);
   }, 180_000);
 
+  it("a destructive change acknowledged in the spec, with a reason, passes", async () => {
+    edit("environments/prod.yaml", "volume: gatekit-prod-pgdata", "volume: gatekit-prod-pgdata-v2");
+    writeFileSync(join(repo, "environments/prod.yaml"), readFileSync(join(repo, "environments/prod.yaml"), "utf8") +
+      "review:\n  acknowledge_destructive:\n    - { resource: docker_container.postgres, reason: restored from the nightly dump into the v2 volume }\n");
+    const r = await review();
+    expect(r.stack("prod").destructive[0].acknowledged).toMatch(/nightly dump/);
+    expect(r.exitCode).toBe(0);
+  }, 180_000);
+
   it("a new environment file appears as a created stack; a removed one as destroyed", async () => {
     const qa = readFileSync(join(repo, "environments/staging.yaml"), "utf8").replaceAll("gatekit-staging-", "gatekit-qa-").replace("port: 4100", "port: 4300").replace("health_port: 4101", "health_port: 4301").replace("host_port: 5436", "host_port: 5437").replace("host_port: 6381", "host_port: 6382");
     writeFileSync(join(repo, "environments/qa.yaml"), qa);

@@ -26,7 +26,7 @@ const envOf = (container: Json) => Object.fromEntries((container.env as string[]
 describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
   const json = synthStack(name);
   const spec = shipped(name).spec;
-  const containers = json.resource.docker_container as Record<string, Json>;
+  const containers: Json = json.resource.docker_container;
 
   it("pins the Docker provider exactly and keeps its own state", () => {
     expect(json.terraform.required_providers.docker).toEqual({ source: "kreuzwerker/docker", version: "3.6.2" });
@@ -35,7 +35,7 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
 
   it("has Postgres, Redis and the gateway instances on public and internal networks", () => {
     expect(Object.keys(containers).sort()).toEqual(["gateway_1", "postgres", "redis"]);
-    const networks = json.resource.docker_network as Record<string, Json>;
+    const networks: Json = json.resource.docker_network;
     expect(networks.network_internal.internal).toBe(true);
     expect(networks.network_public.internal).toBe(false);
     expect(containers.postgres.networks_advanced).toEqual([{ name: networks.network_internal.name, aliases: ["postgres"] }]);
