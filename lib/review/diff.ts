@@ -82,7 +82,7 @@ const topLevel = (path: string) => path.split(/[.[]/)[0]!;
 export function diffValues(a: unknown, b: unknown, path = ""): AttributeChange[] {
   if (Object.is(a, b)) return [];
   if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.every(isScalar) && b.every(isScalar)) {
+    if (a.every(isScalar) && b.every(isScalar) && a.length !== b.length) {
       return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path, before: a, after: b }];
     }
     const n = Math.max(a.length, b.length);

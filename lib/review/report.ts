@@ -74,8 +74,21 @@ export function toMarkdown(review: Review): string {
   return lines.join("\n") + "\n";
 }
 
-const describe = (c: AttributeChange) =>
-  `\`${c.path}\`: ${escape(showValue(c.path, c.before))} → ${escape(showValue(c.path, c.after))}`;
+function describe(c: AttributeChange): string {
+  if (typeof c.before === "string" && typeof c.after === "string" && (c.before.includes("\n") || c.after.includes("\n"))) {
+    return `\`${c.path}\`: ${lineChanges(c.before, c.after)}`;
+  }
+  return `\`${c.path}\`: ${escape(showValue(c.path, c.before))} → ${escape(showValue(c.path, c.after))}`;
+}
+
+/** A multi-line value (a rendered config file) as the lines it loses and gains. */
+function lineChanges(before: string, after: string): string {
+  const [was, now] = [before.split("\n"), after.split("\n")];
+  const removed = was.filter((l) => !now.includes(l)).map((l) => `− \`${escape(l.trim())}\``);
+  const added = now.filter((l) => !was.includes(l)).map((l) => `+ \`${escape(l.trim())}\``);
+  const all = [...removed, ...added];
+  return all.slice(0, 6).join(" ") + (all.length > 6 ? ` … ${all.length - 6} more lines` : "");
+}
 const escape = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** Exit policy: rule errors introduced, or destructive changes nobody acknowledged, fail the review. */
