@@ -66,7 +66,7 @@ describe("gatekit review", () => {
     edit("environments/prod.yaml", "num_workers: 4", "num_workers: 12");
     const r = await review();
     const prod = r.stack("prod");
-    expect(prod.diff.resources.find((x: { address: string }) => x.address === "docker_container.gateway_1").changes).toContainEqual(expect.objectContaining({ path: "command", after: expect.arrayContaining(["--num_workers", "12"]) }));
+    expect(prod.diff.resources.find((x: { address: string }) => x.address === "docker_container.gateway_1").changes).toContainEqual({ path: "command[5]", before: "4", after: "12" });
     expect(prod.newFindings).toContainEqual(expect.objectContaining({ ruleId: "DbConnectionBudget", message: expect.stringContaining("10 pool × 12 workers × 1 instance + 10 reserved = 130 > max_connections 100") }));
     expect(r.exitCode).toBe(1);
   }, 120_000);
