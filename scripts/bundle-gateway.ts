@@ -14,11 +14,11 @@ export async function bundleGateway(): Promise<{ file: string; bytes: number; in
     platform: "node",
     format: "esm",
     target: "node20",
-    minify: true,
+    minify: process.env.GATEKIT_BUNDLE_MINIFY !== "0",
     sourcemap: false,
     metafile: true,
     legalComments: "none",
-    // CommonJS dependencies (pino, prom-client) call require(); give the ESM bundle one.
+    // CommonJS dependencies (pino) call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __gatekitRequire } from 'node:module'; const require = __gatekitRequire(import.meta.url);" },
     logLevel: "warning",
   });

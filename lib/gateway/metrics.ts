@@ -1,13 +1,36 @@
 // Prometheus metrics under LiteLLM's names (Python's client exports counters with a `_total` suffix, so
-// dashboards built for LiteLLM query exactly these). Each worker counts; /metrics on any worker answers with the
-// sum over all workers, collected by the primary (prom-client's AggregatorRegistry over cluster IPC).
-import cluster from "node:cluster";
+// dashboards built for LiteLLM query exactly these). The hot path only bumps numbers in slots found once per
+// distinct label set; text is rendered when /metrics is asked. Each worker counts; /metrics on any worker
+// answers with the sum over all workers, collected by the primary over cluster IPC.
+import cluster, { type Worker } from "node:cluster";
 import { randomUUID } from "node:crypto";
-import client, { AggregatorRegistry, Counter, Histogram, register } from "prom-client";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
-const KEY_LABELS = ["end_user", "hashed_api_key", "api_key_alias", "requested_model", "team", "team_alias", "user"] as const;
+
+type Kind = "counter" | "histogram";
+interface Family { name: string; help: string; kind: Kind; buckets?: number[] }
+
+const family = (name: string, help: string, kind: Kind, buckets?: number[]): Family => ({ name, help, kind, buckets });
+export const FAMILIES = {
+  total: family("litellm_proxy_total_requests_metric_total", "Total number of requests made to the proxy server", "counter"),
+  failed: family("litellm_proxy_failed_requests_metric_total", "Total number of failed responses from proxy", "counter"),
+  totalLatency: family("litellm_request_total_latency_metric", "Total latency (seconds) for a request to LiteLLM", "histogram", LATENCY_BUCKETS),
+  llmLatency: family("litellm_llm_api_latency_metric", "Total latency (seconds) for a model's LLM API call", "histogram", LATENCY_BUCKETS),
+  overhead: family("litellm_overhead_latency_metric", "Latency overhead (seconds) added by LiteLLM processing", "histogram", OVERHEAD_BUCKETS),
+  inputTokens: family("litellm_input_tokens_metric_total", "Total number of input tokens from LLM requests", "counter"),
+  outputTokens: family("litellm_output_tokens_metric_total", "Total number of output tokens from LLM requests", "counter"),
+  totalTokens: family("litellm_total_tokens_metric_total", "Total number of input + output tokens from LLM requests", "counter"),
+  depSuccess: family("litellm_deployment_success_responses_total", "LLM Deployment Analytics - Total number of successful LLM API calls via litellm", "counter"),
+  depFailure: family("litellm_deployment_failure_responses_total", "LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deployment", "counter"),
+  depTotal: family("litellm_deployment_total_requests_total", "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", "counter"),
+} as const;
+type FamilyKey = keyof typeof FAMILIES;
+
+/** One series' numbers: a counter uses `value`; a histogram `counts` per bucket (not cumulative), `sum`, `count`. */
+interface Slot { value: number; counts: number[]; sum: number }
+/** family key → rendered label string (`{a="x",b="y"}`) → slot. Plain data, so workers can send it over IPC. */
+export type Snapshot = Partial<Record<FamilyKey, Record<string, Slot>>>;
 
 export interface RequestRecord {
   requestedModel: string;
@@ -29,100 +52,143 @@ export interface RequestRecord {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics() {
-  register.clear();
-  const total = new Counter({ name: "litellm_proxy_total_requests_metric_total", help: "Total number of requests made to the proxy server", labelNames: [...KEY_LABELS, "status_code"] });
-  const failed = new Counter({ name: "litellm_proxy_failed_requests_metric_total", help: "Total number of failed responses from proxy", labelNames: [...KEY_LABELS, "exception_status", "exception_class"] });
-  const totalLatency = new Histogram({ name: "litellm_request_total_latency_metric", help: "Total latency (seconds) for a request to LiteLLM", labelNames: ["model", ...KEY_LABELS], buckets: LATENCY_BUCKETS });
-  const llmLatency = new Histogram({ name: "litellm_llm_api_latency_metric", help: "Total latency (seconds) for a model's LLM API call", labelNames: ["model", ...KEY_LABELS], buckets: LATENCY_BUCKETS });
-  const overhead = new Histogram({ name: "litellm_overhead_latency_metric", help: "Latency overhead (seconds) added by LiteLLM processing", labelNames: ["model_group", "api_provider", "api_base", "litellm_model_name", "hashed_api_key", "api_key_alias"], buckets: OVERHEAD_BUCKETS });
-  const tokenLabels = ["model", ...KEY_LABELS];
-  const inputTokens = new Counter({ name: "litellm_input_tokens_metric_total", help: "Total number of input tokens from LLM requests", labelNames: tokenLabels });
-  const outputTokens = new Counter({ name: "litellm_output_tokens_metric_total", help: "Total number of output tokens from LLM requests", labelNames: tokenLabels });
-  const totalTokens = new Counter({ name: "litellm_total_tokens_metric_total", help: "Total number of input + output tokens from LLM requests", labelNames: tokenLabels });
-  const deploymentLabels = ["litellm_model_name", "model_id", "api_base", "api_provider", "requested_model", "hashed_api_key", "api_key_alias"];
-  const depSuccess = new Counter({ name: "litellm_deployment_success_responses_total", help: "LLM Deployment Analytics - Total number of successful LLM API calls via litellm", labelNames: deploymentLabels });
-  const depFailure = new Counter({ name: "litellm_deployment_failure_responses_total", help: "LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deployment", labelNames: [...deploymentLabels, "exception_status", "exception_class"] });
-  const depTotal = new Counter({ name: "litellm_deployment_total_requests_total", help: "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", labelNames: deploymentLabels });
+const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const labels = (pairs: Record<string, string>) => `{${Object.entries(pairs).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
 
-  // Label children are looked up once per distinct label set, then reused: no per-request label hashing.
-  const children = new Map<string, ReturnType<typeof bind>>();
+export function createMetrics() {
+  const snapshot: Snapshot = {};
+  const slot = (key: FamilyKey, labelText: string): Slot => {
+    const series = (snapshot[key] ??= {});
+    return (series[labelText] ??= { value: 0, counts: FAMILIES[key].buckets ? FAMILIES[key].buckets!.map(() => 0) : [], sum: 0 });
+  };
+  const bound = new Map<string, ReturnType<typeof bind>>();
+
+  /** The slots one kind of request touches, found once per distinct label set. */
   function bind(r: RequestRecord) {
     const who = { end_user: "", hashed_api_key: r.hashedKey, api_key_alias: r.keyAlias, requested_model: r.requestedModel, team: "", team_alias: "", user: "" };
-    const withModel = { model: r.model, ...who };
+    const withModel = labels({ model: r.model, ...who });
     const dep = { litellm_model_name: r.model, model_id: r.modelId, api_base: r.apiBase, api_provider: r.provider, requested_model: r.requestedModel, hashed_api_key: r.hashedKey, api_key_alias: r.keyAlias };
+    const failure = r.exceptionClass ? { exception_status: String(r.status), exception_class: r.exceptionClass } : undefined;
     return {
-      total: total.labels({ ...who, status_code: String(r.status) }),
-      failed: r.exceptionClass ? failed.labels({ ...who, exception_status: String(r.status), exception_class: r.exceptionClass }) : undefined,
-      totalLatency: totalLatency.labels(withModel),
-      llmLatency: llmLatency.labels(withModel),
-      overhead: overhead.labels({ model_group: r.requestedModel, api_provider: r.provider, api_base: r.apiBase, litellm_model_name: r.model, hashed_api_key: r.hashedKey, api_key_alias: r.keyAlias }),
-      inputTokens: inputTokens.labels(withModel),
-      outputTokens: outputTokens.labels(withModel),
-      totalTokens: totalTokens.labels(withModel),
-      deployment: r.model ? { total: depTotal.labels(dep), ok: depSuccess.labels(dep), failed: r.exceptionClass ? depFailure.labels({ ...dep, exception_status: String(r.status), exception_class: r.exceptionClass }) : undefined } : undefined,
+      total: slot("total", labels({ ...who, status_code: String(r.status) })),
+      failed: failure && slot("failed", labels({ ...who, ...failure })),
+      totalLatency: slot("totalLatency", withModel),
+      llmLatency: slot("llmLatency", withModel),
+      overhead: slot("overhead", labels({ model_group: r.requestedModel, api_provider: r.provider, api_base: r.apiBase, litellm_model_name: r.model, hashed_api_key: r.hashedKey, api_key_alias: r.keyAlias })),
+      inputTokens: slot("inputTokens", withModel),
+      outputTokens: slot("outputTokens", withModel),
+      totalTokens: slot("totalTokens", withModel),
+      depTotal: r.model ? slot("depTotal", labels(dep)) : undefined,
+      depResult: r.model ? (failure ? slot("depFailure", labels({ ...dep, ...failure })) : slot("depSuccess", labels(dep))) : undefined,
     };
   }
 
   return {
     record(r: RequestRecord) {
       const key = `${r.requestedModel}\0${r.model}\0${r.modelId}\0${r.hashedKey}\0${r.status}\0${r.exceptionClass ?? ""}`;
-      let c = children.get(key);
-      if (!c) children.set(key, (c = bind(r)));
-      c.total.inc();
-      c.failed?.inc();
-      c.totalLatency.observe(r.totalSeconds);
-      c.overhead.observe(r.overheadSeconds);
-      if (r.llmSeconds !== undefined) c.llmLatency.observe(r.llmSeconds);
-      if (r.inputTokens) c.inputTokens.inc(r.inputTokens);
-      if (r.outputTokens) c.outputTokens.inc(r.outputTokens);
-      if (r.inputTokens || r.outputTokens) c.totalTokens.inc((r.inputTokens ?? 0) + (r.outputTokens ?? 0));
-      if (c.deployment) {
-        c.deployment.total.inc();
-        (r.exceptionClass ? c.deployment.failed : c.deployment.ok)?.inc();
-      }
+      let b = bound.get(key);
+      if (!b) bound.set(key, (b = bind(r)));
+      b.total.value++;
+      if (b.failed) b.failed.value++;
+      observe(b.totalLatency, LATENCY_BUCKETS, r.totalSeconds);
+      observe(b.overhead, OVERHEAD_BUCKETS, r.overheadSeconds);
+      if (r.llmSeconds !== undefined) observe(b.llmLatency, LATENCY_BUCKETS, r.llmSeconds);
+      if (r.inputTokens) b.inputTokens.value += r.inputTokens;
+      if (r.outputTokens) b.outputTokens.value += r.outputTokens;
+      if (r.inputTokens || r.outputTokens) b.totalTokens.value += (r.inputTokens ?? 0) + (r.outputTokens ?? 0);
+      if (b.depTotal) b.depTotal.value++;
+      if (b.depResult) b.depResult.value++;
     },
+    snapshot: () => snapshot,
     /** Prometheus text for all workers (this process alone outside a cluster). */
     async exposition(): Promise<string> {
-      return cluster.isWorker ? askPrimary() : register.metrics();
+      return cluster.isWorker ? askPrimary() : render([snapshot]);
     },
-    contentType: register.contentType,
+    contentType: "text/plain; version=0.0.4; charset=utf-8",
   };
 }
 
-const pending = new Map<string, (text: string) => void>();
+function observe(s: Slot, buckets: number[], value: number): void {
+  let i = 0;
+  while (i < buckets.length && value > buckets[i]!) i++;
+  if (i < buckets.length) s.counts[i]!++;
+  s.sum += value;
+  s.value++;
+}
+
+/** The sum of several workers' snapshots as Prometheus text. */
+export function render(snapshots: Snapshot[]): string {
+  const out: string[] = [];
+  for (const key of Object.keys(FAMILIES) as FamilyKey[]) {
+    const f = FAMILIES[key];
+    const merged = new Map<string, Slot>();
+    for (const snap of snapshots) {
+      for (const [labelText, s] of Object.entries(snap[key] ?? {})) {
+        const m = merged.get(labelText) ?? { value: 0, counts: s.counts.map(() => 0), sum: 0 };
+        m.value += s.value;
+        m.sum += s.sum;
+        s.counts.forEach((c, i) => (m.counts[i]! += c));
+        merged.set(labelText, m);
+      }
+    }
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.kind}`);
+    for (const [labelText, s] of merged) {
+      if (f.kind === "counter") {
+        out.push(`${f.name}${labelText} ${s.value}`);
+        continue;
+      }
+      const inner = labelText.slice(1, -1);
+      let cumulative = 0;
+      f.buckets!.forEach((le, i) => {
+        cumulative += s.counts[i]!;
+        out.push(`${f.name}_bucket{${inner},le="${le}"} ${cumulative}`);
+      });
+      out.push(`${f.name}_bucket{${inner},le="+Inf"} ${s.value}`, `${f.name}_sum${labelText} ${s.sum}`, `${f.name}_count${labelText} ${s.value}`);
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+// Cluster plumbing: a worker's /metrics asks the primary, which collects every worker's snapshot and renders.
+const MSG = { ask: "gatekit:metrics", reply: "gatekit:metrics-reply", collect: "gatekit:metrics-collect", collected: "gatekit:metrics-collected" } as const;
+interface MetricsMessage { type?: string; id?: string; text?: string; snapshot?: Snapshot }
+
+const pending = new Map<string, (value: MetricsMessage) => void>();
 
 function askPrimary(): Promise<string> {
+  return request((m) => process.send!(m)).then((m) => m.text ?? "");
+}
+
+function request(send: (m: MetricsMessage) => void, type: string = MSG.ask, timeoutMs = 5000): Promise<MetricsMessage> {
   const id = randomUUID();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      pending.delete(id);
-      reject(new Error("metrics aggregation timed out"));
-    }, 5000);
-    pending.set(id, (text) => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-    process.send!({ type: "gatekit:metrics", id });
+    const timer = setTimeout(() => (pending.delete(id), reject(new Error("metrics aggregation timed out"))), timeoutMs);
+    pending.set(id, (m) => (clearTimeout(timer), pending.delete(id), resolve(m)));
+    send({ type, id });
   });
+}
+
+let workerMetrics: Metrics | undefined;
+
+/** In a worker: the metrics whose snapshot the primary collects. */
+export function registerWorkerMetrics(m: Metrics): void {
+  workerMetrics = m;
 }
 
 if (cluster.isWorker) {
-  // Constructing an AggregatorRegistry installs prom-client's listener that answers the primary's collection.
-  new AggregatorRegistry();
-  process.on("message", (m: { type?: string; id?: string; text?: string }) => {
-    if (m?.type === "gatekit:metrics-reply" && m.id) pending.get(m.id)?.(m.text ?? "");
+  process.on("message", (m: MetricsMessage) => {
+    if (m?.type === MSG.reply && m.id) pending.get(m.id)?.(m);
+    if (m?.type === MSG.collect && m.id && process.connected) process.send!({ type: MSG.collected, id: m.id, snapshot: workerMetrics?.snapshot() ?? {} });
   });
 }
 
-/** In the cluster primary: answer workers' /metrics with the sum over all workers. */
+/** In the cluster primary: answer a worker's /metrics with the sum over all live workers. */
 export function startMetricsAggregator(): void {
-  const aggregator = new AggregatorRegistry();
-  cluster.on("message", async (worker, m: { type?: string; id?: string }) => {
-    if (m?.type !== "gatekit:metrics") return;
-    const text = await aggregator.clusterMetrics().catch((e: Error) => `# aggregation failed: ${e.message}\n`);
-    if (worker.isConnected()) worker.send({ type: "gatekit:metrics-reply", id: m.id, text });
+  cluster.on("message", async (worker: Worker, m: MetricsMessage) => {
+    if (m?.type === MSG.collected && m.id) return pending.get(m.id)?.(m);
+    if (m?.type !== MSG.ask) return;
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w?.isConnected());
+    const snapshots = await Promise.all(workers.map((w) => request((msg) => w.send(msg), MSG.collect, 2000).then((r) => r.snapshot ?? {}, () => ({}))));
+    if (worker.isConnected()) worker.send({ type: MSG.reply, id: m.id, text: render(snapshots) });
   });
 }
-
-export { client as promClient };

@@ -8,7 +8,7 @@ import type { GatewayConfig, ResolvedDeployment } from "./config/load.ts";
 import { GatewayError, badRequest } from "./errors.ts";
 import { readJson } from "./http/body.ts";
 import type { Logger } from "./log.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, registerWorkerMetrics } from "./metrics.ts";
 import { mockAnswer, mockChunks } from "./providers/mock.ts";
 import { knownPrefixes, providerFor } from "./providers/index.ts";
 import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
@@ -45,6 +45,7 @@ const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-
 export function createGateway(config: GatewayConfig, opts: { logger: Logger }): Gateway {
   const { logger } = opts;
   const metrics = createMetrics();
+  registerWorkerMetrics(metrics);
   const authenticate = createAuth(config.masterKey);
   const router = new Router(config);
   const upstreams = new Upstreams();
@@ -135,10 +136,16 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     if (stream) return relayStream(call, provider, target, body, up.body, t0);
     const bytes = Buffer.from(await up.body.arrayBuffer());
     call.llmMs = performance.now() - t0;
-    const parsed = parseUpstream(bytes, d);
-    const answer = provider.passthrough ? parsed : provider.parseResponse(endpoint, parsed, target, body);
+    const parsed = provider.passthrough ? undefined : parseUpstream(bytes, d);
+    if (!parsed) {
+      // Passthrough: the bytes go to the client as they came; usage is read without parsing the whole answer.
+      if (!looksLikeJson(bytes)) throw new GatewayError(502, "InternalServerError", `The provider of ${d.modelName} answered with something that is not JSON`);
+      scanUsage(call, bytes.toString());
+      return send(call, 200, bytes);
+    }
+    const answer = provider.parseResponse(endpoint, parsed, target, body);
     readUsage(call, answer.usage);
-    send(call, 200, provider.passthrough ? bytes : JSON.stringify(answer));
+    send(call, 200, JSON.stringify(answer));
   }
 
   async function relayStream(call: Call, provider: Provider, target: UpstreamTarget, body: Record<string, unknown>, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
@@ -249,6 +256,13 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     readiness: async () => ({ db: "not configured", cache: "not configured" }),
     close: () => upstreams.close(),
   };
+}
+
+/** The first non-blank byte opens a JSON object: cheap proof that a passthrough answer is not an error page. */
+function looksLikeJson(bytes: Buffer): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  return bytes[i] === 0x7b;
 }
 
 function parseUpstream(bytes: Buffer, d: ResolvedDeployment): Record<string, unknown> {
