@@ -112,6 +112,19 @@ describe("bad input", () => {
 });
 
 describe("malformed HTTP", () => {
+  it("oversized headers get a 431 JSON error", async () => {
+    const port = Number(new URL(gw.url).port);
+    const reply = await new Promise<string>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => s.write(`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`));
+      let data = "";
+      s.on("data", (d) => (data += d));
+      s.on("close", () => resolve(data));
+      s.on("error", () => resolve(data));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 431/);
+    expect(reply).toContain('"code":"431"');
+  });
+
   it("a garbage request line gets a 4xx and the server keeps serving", async () => {
     const port = Number(new URL(gw.url).port);
     const reply = await new Promise<string>((resolve) => {

@@ -49,6 +49,12 @@ describe("gatekit review", () => {
     expect(r.out.stacks.map((s: { diff: { lifecycle: string } }) => s.diff.lifecycle)).toEqual(["unchanged", "unchanged", "unchanged"]);
   }, 120_000);
 
+  it("--plan says plainly when terraform plan cannot run, and why", async () => {
+    const r = await review("--plan");
+    for (const s of r.out.stacks) expect(s.plan).toMatch(/^(terraform plan skipped: .*(not installed|mirror)|Plan: |No changes)/);
+    expect(r.out.planNote).toBeUndefined();
+  }, 300_000);
+
   it("adding a model changes the gateway's config and nothing destructive", async () => {
     edit("environments/prod.yaml", "  litellm_settings:\n", "    - model_name: gemini-pro\n      litellm_params: { model: gemini/gemini-2.5-pro, api_key: os.environ/GEMINI_API_KEY, timeout: 600 }\n  litellm_settings:\n");
     const r = await review();

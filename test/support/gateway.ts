@@ -1,8 +1,8 @@
 // An in-process gateway (createGateway behind node:http on a free loopback port) for endpoint tests.
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import { loadGatewayConfig } from "../../lib/gateway/config/load.ts";
+import { createListener } from "../../lib/gateway/http/listener.ts";
 import { createLogger } from "../../lib/gateway/log.ts";
 import { createGateway, type Gateway } from "../../lib/gateway/server.ts";
 
@@ -18,7 +18,7 @@ export interface TestGateway {
 export async function startGateway(config: unknown, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
   const cfg = loadGatewayConfig({ config, env: { LITELLM_MASTER_KEY: MASTER_KEY, ...env } });
   const gateway = createGateway(cfg, { logger: createLogger("CRITICAL") });
-  const server = http.createServer((req, res) => gateway.handle(req, res));
+  const server = createListener((req, res) => gateway.handle(req, res));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,19 +1,13 @@
 // A worker: serves the main port until its request budget is spent, then drains at the primary's word —
 // no new connections, `Connection: close` on every further response, exit when the last socket closes.
 import cluster from "node:cluster";
-import http from "node:http";
 import net from "node:net";
 import type { GatewayConfig } from "../config/load.ts";
+import { createListener } from "../http/listener.ts";
 import type { Logger } from "../log.ts";
 import type { GatewayOptions } from "../options.ts";
 import { createGateway } from "../server.ts";
 import { MSG, type Message } from "./messages.ts";
-
-const CLIENT_ERRORS: Record<string, [number, string]> = {
-  HPE_HEADER_OVERFLOW: [431, "Request header fields too large"],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request timed out before it was complete"],
-  HPE_HEADERS_TIMEOUT: [408, "Request headers were not received in time"],
-};
 
 export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: Logger): void {
   const gateway = createGateway(config, { logger });
@@ -22,7 +16,7 @@ export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: L
   let served = 0;
   let draining = false;
 
-  const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: 16_384 }, (req, res) => {
+  const server = createListener((req, res) => {
     res.setHeader("x-gatekit-worker", String(process.pid));
     if (draining) res.shouldKeepAlive = false;
     else if (budget > 0 && ++served === budget) send({ type: MSG.retire });
@@ -34,12 +28,6 @@ export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: L
       sockets.delete(socket);
       if (draining) exitWhenIdle();
     });
-  });
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const [status, message] = CLIENT_ERRORS[err.code ?? ""] ?? [400, "Malformed HTTP request"];
-    const body = JSON.stringify({ error: { message, type: "invalid_request_error", param: null, code: String(status) } });
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   server.listen(opts.port, opts.host);
 
