@@ -24,6 +24,9 @@ export const FAMILIES = {
   depSuccess: family("litellm_deployment_success_responses_total", "LLM Deployment Analytics - Total number of successful LLM API calls via litellm", "counter"),
   depFailure: family("litellm_deployment_failure_responses_total", "LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deployment", "counter"),
   depTotal: family("litellm_deployment_total_requests_total", "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", "counter"),
+  cooledDown: family("litellm_deployment_cooled_down_total", "LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic", "counter"),
+  fallbackOk: family("litellm_deployment_successful_fallbacks_total", "LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model", "counter"),
+  fallbackFailed: family("litellm_deployment_failed_fallbacks_total", "LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model", "counter"),
 } as const;
 type FamilyKey = keyof typeof FAMILIES;
 
@@ -98,6 +101,10 @@ export function createMetrics() {
       if (r.inputTokens || r.outputTokens) b.totalTokens.value += (r.inputTokens ?? 0) + (r.outputTokens ?? 0);
       if (b.depTotal) b.depTotal.value++;
       if (b.depResult) b.depResult.value++;
+    },
+    /** Counters off the hot path (cooldowns, fallbacks): labels rendered per call. */
+    count(key: "cooledDown" | "fallbackOk" | "fallbackFailed", pairs: Record<string, string>) {
+      slot(key, labels(pairs)).value++;
     },
     snapshot: () => snapshot,
     /** Prometheus text for all workers (this process alone outside a cluster). */

@@ -1,5 +1,6 @@
 // The gateway's main port, top to bottom: parse → authenticate → route → call upstream → respond.
 // Metrics and logs leave the path after the response is written.
+import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -13,6 +14,7 @@ import { mockAnswer, mockChunks } from "./providers/mock.ts";
 import { knownPrefixes, providerFor } from "./providers/index.ts";
 import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
 import { backoffMs, Router } from "./router/index.ts";
+import { announceCooldown, onPeerCooldown } from "./router/shared.ts";
 import { Upstreams } from "./upstream.ts";
 
 export const VERSION = "0.1.0";
@@ -47,7 +49,8 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
   const authenticate = createAuth(config.masterKey);
-  const router = new Router(config);
+  const router = new Router(config, cluster.isWorker ? announceCooldown : undefined);
+  if (cluster.isWorker) onPeerCooldown((id, until) => router.cooldowns.apply(id, until));
   const upstreams = new Upstreams();
   const targets = new Map(config.deployments.map((d) => [d, { provider: d.provider, model: d.model, params: d.params } satisfies UpstreamTarget]));
   warnUnsupportedProviders(config, logger);
@@ -87,33 +90,71 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   async function llm(call: Call, endpoint: Endpoint): Promise<void> {
     call.caller = authenticate(call.req);
     const body = await readJson(call.req, config.maxBodyBytes);
-    const group = routeOf(body, endpoint);
-    call.requestedModel = body.model as string;
+    const requested = validate(body, endpoint);
+    call.requestedModel = requested;
     const stream = body.stream === true && endpoint !== "embedding";
-    const tried = new Set<ResolvedDeployment>();
-    for (let attempt = 0; ; attempt++) {
-      const d = router.pick(group, tried);
-      tried.add(d);
-      call.deployment = d;
+    let fallbacks: string[] | undefined;
+    for (let model = requested, hop = 0; ; hop++) {
       try {
-        return d.params.mock_response !== undefined ? answerMock(call, endpoint, d.params.mock_response, body, stream) : await callUpstream(call, endpoint, d, body, stream);
+        await attemptGroup(call, endpoint, model, body, stream);
+        if (hop > 0) countFallback(call, model, "fallbackOk");
+        return;
       } catch (e) {
-        // A stream is retried only before its first byte reached the client.
-        if (call.res.headersSent || !(e instanceof GatewayError) || attempt >= router.retriesFor(e.errorClass)) throw e;
-        logger.warn({ model: d.modelName, deployment: d.id, error: e.errorClass, attempt }, "retrying after upstream error");
-        await new Promise((r) => setTimeout(r, backoffMs(attempt, e.retryAfterMs)));
+        if (call.res.headersSent || !(e instanceof GatewayError)) throw e;
+        if (hop > 0) countFallback(call, model, "fallbackFailed");
+        fallbacks ??= router.fallbacksFor(requested, e.errorClass);
+        const next = fallbacks[hop];
+        if (!next) throw e;
+        logger.warn({ model, fallback: next, error: e.errorClass }, "falling back to another model group");
+        model = next;
+        call.res.setHeader("x-litellm-attempted-fallbacks", String(hop + 1));
       }
     }
   }
 
-  function routeOf(body: Record<string, unknown>, endpoint: Endpoint): ResolvedDeployment[] {
+  /** One model group: pick a deployment, call it, retry per the retry policy on another one. */
+  async function attemptGroup(call: Call, endpoint: Endpoint, model: string, body: Record<string, unknown>, stream: boolean): Promise<void> {
+    const group = config.groups.get(model);
+    if (!group) throw badRequest(`Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.`, "model");
+    const tried = new Set<ResolvedDeployment>();
+    for (let attempt = 0; ; attempt++) {
+      const d = router.pick(model, group, tried);
+      tried.add(d);
+      call.deployment = d;
+      if (d.params.mock_response !== undefined) return answerMock(call, endpoint, d.params.mock_response, body, stream);
+      const t0 = performance.now();
+      router.started(d);
+      try {
+        await callUpstream(call, endpoint, d, body, stream);
+        router.finished(d, performance.now() - t0);
+        return;
+      } catch (e) {
+        const error = e instanceof GatewayError ? e : undefined;
+        const clientGone = error?.status === 499;
+        if (router.finished(d, performance.now() - t0, clientGone ? undefined : (error?.errorClass ?? "APIConnectionError"))) {
+          metrics.count("cooledDown", { litellm_model_name: d.params.model, model_id: d.id, api_base: d.params.api_base ?? "", api_provider: d.provider, exception_status: String(error?.status ?? 500) });
+          logger.warn({ model, deployment: d.id, error: error?.errorClass }, "deployment entered cooldown");
+        }
+        // A stream is retried only before its first byte reached the client.
+        if (call.res.headersSent || !error || clientGone || attempt >= router.retriesFor(error.errorClass)) throw e;
+        logger.warn({ model, deployment: d.id, error: error.errorClass, attempt }, "retrying after upstream error");
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, error.retryAfterMs)));
+      }
+    }
+  }
+
+  function countFallback(call: Call, fallbackModel: string, key: "fallbackOk" | "fallbackFailed"): void {
+    metrics.count(key, { requested_model: call.requestedModel, fallback_model: fallbackModel, hashed_api_key: call.caller?.hashedKey ?? "", api_key_alias: call.caller?.alias ?? "" });
+  }
+
+  /** The fields every call needs; returns the requested model name. */
+  function validate(body: Record<string, unknown>, endpoint: Endpoint): string {
     if (typeof body.model !== "string" || !body.model) throw badRequest("'model' is required and must be a string", "model");
     const field = { chat: "messages", completion: "prompt", embedding: "input" }[endpoint];
     if (endpoint === "chat" && !Array.isArray(body.messages)) throw badRequest("'messages' is required and must be an array", "messages");
     if (body[field] === undefined) throw badRequest(`'${field}' is required`, field);
-    const group = config.groups.get(body.model);
-    if (!group) throw badRequest(`Invalid model name passed in model=${body.model}. Call \`/v1/models\` to view available models for your key.`, "model");
-    return group;
+    if (!config.groups.has(body.model)) throw badRequest(`Invalid model name passed in model=${body.model}. Call \`/v1/models\` to view available models for your key.`, "model");
+    return body.model;
   }
 
   async function callUpstream(call: Call, endpoint: Endpoint, d: ResolvedDeployment, body: Record<string, unknown>, stream: boolean): Promise<void> {

@@ -52,7 +52,12 @@ export interface GatewayConfig {
 const IMPLEMENTED = new Set([
   "model_list", "litellm_settings.request_timeout", "litellm_settings.num_retries", "litellm_settings.json_logs",
   "litellm_settings.set_verbose", "litellm_settings.drop_params", "router_settings.routing_strategy",
-  "router_settings.num_retries", "router_settings.timeout", "router_settings.stream_timeout",
+  "router_settings.num_retries", "router_settings.timeout", "router_settings.stream_timeout", "router_settings.retry_policy",
+  "router_settings.routing_strategy_args", "router_settings.allowed_fails", "router_settings.allowed_fails_policy",
+  "router_settings.cooldown_time", "router_settings.fallbacks", "router_settings.context_window_fallbacks",
+  "router_settings.content_policy_fallbacks", "router_settings.default_fallbacks", "router_settings.max_fallbacks",
+  "litellm_settings.fallbacks", "litellm_settings.context_window_fallbacks", "litellm_settings.content_policy_fallbacks",
+  "litellm_settings.default_fallbacks", "litellm_settings.allowed_fails", "litellm_settings.cooldown_time",
   "general_settings.master_key", "general_settings.max_request_size_mb", "environment_variables",
 ]);
 
@@ -63,8 +68,12 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ file, path: i.path.join("."), message: i.message })));
   }
+  const strategy = parsed.data.router_settings.routing_strategy;
   const warnings = [
     ...unknownKeys(litellmConfig, raw).map((p) => `${file} ${p.join(".")}: unknown setting, ignored`),
+    ...(strategy && !["simple-shuffle", "least-busy", "latency-based-routing"].includes(strategy)
+      ? [`${file} router_settings.routing_strategy: ${strategy} is not implemented by gatekit yet; using simple-shuffle`]
+      : []),
     ...notImplemented(parsed.data).map((p) => `${file} ${p}: not implemented by gatekit yet, ignored`),
   ];
   const env = { ...parsed.data.environment_variables, ...opts.env };

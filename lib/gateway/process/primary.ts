@@ -4,12 +4,14 @@ import cluster, { type Worker } from "node:cluster";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.ts";
 import { startMetricsAggregator } from "../metrics.ts";
+import { relayCooldowns } from "../router/shared.ts";
 import type { GatewayOptions } from "../options.ts";
 import { startHealthApp } from "./health.ts";
 import { MSG, type Message } from "./messages.ts";
 
 export function runPrimary(opts: GatewayOptions, logger: Logger): Promise<number> {
   startMetricsAggregator();
+  relayCooldowns();
   const live = new Set<Worker>();
   const retiring = new Set<Worker>();
   const pending = new Map<string, (v: Message["value"]) => void>();

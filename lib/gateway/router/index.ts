@@ -1,26 +1,76 @@
-// Choosing a deployment of a model group and deciding whether a failure is worth another attempt.
-// simple-shuffle: weighted random by weight, else rpm, else tpm, else uniform (LiteLLM's order).
+// Choosing a deployment of a model group, deciding whether a failure is worth another attempt, and which
+// model group to fall back to. Strategies (LiteLLM's names):
+//   simple-shuffle          weighted random by weight, else rpm, else tpm, else uniform
+//   least-busy              fewest requests in flight (in this worker)
+//   latency-based-routing   random among deployments within `lowest_latency_buffer` of the fastest recent latency
 import type { GatewayConfig, ResolvedDeployment } from "../config/load.ts";
 import type { RetryPolicyKey } from "../config/schema.ts";
+import { GatewayError } from "../errors.ts";
 import type { ErrorClass } from "../providers/types.ts";
+import { Cooldowns } from "./cooldowns.ts";
 
 const RETRYABLE: ReadonlySet<ErrorClass> = new Set(["Timeout", "RateLimitError", "InternalServerError", "ServiceUnavailableError", "APIConnectionError"]);
+/** The caller's own mistakes: another model would refuse them too. */
+const NO_FALLBACK: ReadonlySet<ErrorClass> = new Set(["BadRequestError", "UnprocessableEntityError", "AuthenticationError"]);
+export const IMPLEMENTED_STRATEGIES = ["simple-shuffle", "least-busy", "latency-based-routing"] as const;
+
+type FallbackList = Record<string, string[]>[] | undefined;
 
 export class Router {
+  readonly cooldowns: Cooldowns;
   private readonly policy: Partial<Record<string, number>>;
+  private readonly strategy: string;
+  private readonly inFlight = new Map<ResolvedDeployment, number>();
+  private readonly latency = new Map<ResolvedDeployment, { ms: number; at: number }>();
+  private readonly latencyTtlMs: number;
+  private readonly latencyBuffer: number;
 
-  constructor(private readonly config: GatewayConfig) {
-    this.policy = config.raw.router_settings.retry_policy ?? {};
+  constructor(private readonly config: GatewayConfig, announceCooldown?: (id: string, until: number) => void) {
+    const rs = config.raw.router_settings;
+    const ls = config.raw.litellm_settings;
+    this.policy = rs.retry_policy ?? {};
+    this.strategy = rs.routing_strategy ?? "simple-shuffle";
+    this.latencyTtlMs = 1000 * (rs.routing_strategy_args?.ttl ?? 3600);
+    this.latencyBuffer = rs.routing_strategy_args?.lowest_latency_buffer ?? 0;
+    this.cooldowns = new Cooldowns(
+      { allowedFails: rs.allowed_fails ?? ls.allowed_fails ?? 3, policy: rs.allowed_fails_policy ?? {}, cooldownMs: 1000 * (rs.cooldown_time ?? ls.cooldown_time ?? 5) },
+      announceCooldown,
+    );
   }
 
-  /** A deployment of the group, avoiding ones already tried while others remain. */
-  pick(group: ResolvedDeployment[], tried: ReadonlySet<ResolvedDeployment>): ResolvedDeployment {
-    if (group.length === 1) return group[0]!;
-    const fresh = group.filter((d) => !tried.has(d));
-    const pool = fresh.length ? fresh : group;
-    let r = Math.random() * pool.reduce((sum, d) => sum + d.weight, 0);
-    for (const d of pool) if ((r -= d.weight) < 0) return d;
-    return pool[pool.length - 1]!;
+  /**
+   * A deployment of the group that is not cooling down, avoiding ones already tried while others remain.
+   * Throws 429 when every deployment of the group is cooling down.
+   */
+  pick(model: string, group: ResolvedDeployment[], tried: ReadonlySet<ResolvedDeployment>): ResolvedDeployment {
+    const available = group.filter((d) => !this.cooldowns.isCoolingDown(d.id));
+    if (available.length === 0) {
+      const wait = this.cooldowns.secondsUntilAvailable(group.map((d) => d.id));
+      throw new GatewayError(429, "RateLimitError", `No deployments available for model=${model}: all ${group.length} are cooling down after failures. Try again in ${wait} s.`, null, wait * 1000);
+    }
+    const fresh = available.filter((d) => !tried.has(d));
+    const pool = fresh.length ? fresh : available;
+    if (pool.length === 1) return pool[0]!;
+    if (this.strategy === "least-busy") return leastBusy(pool, this.inFlight);
+    if (this.strategy === "latency-based-routing") return this.fastest(pool);
+    return weighted(pool);
+  }
+
+  /** Brackets a call: in-flight counts (least-busy), latencies (latency-based), failures (cooldowns). */
+  started(d: ResolvedDeployment): void {
+    this.inFlight.set(d, (this.inFlight.get(d) ?? 0) + 1);
+  }
+
+  /** Returns true when this failure put the deployment in cooldown. */
+  finished(d: ResolvedDeployment, ms: number, error?: ErrorClass): boolean {
+    this.inFlight.set(d, (this.inFlight.get(d) ?? 1) - 1);
+    if (!error) {
+      this.latency.set(d, { ms, at: Date.now() });
+      return false;
+    }
+    // As in LiteLLM, the only deployment of a group is never cooled down: there is nothing to move to.
+    if ((this.config.groups.get(d.modelName)?.length ?? 0) <= 1) return false;
+    return this.cooldowns.recordFailure(d.id, error);
   }
 
   /** How many retries an error class gets: its retry_policy entry, else num_retries for transient errors. */
@@ -30,6 +80,42 @@ export class Router {
     if (specific !== undefined) return specific;
     return RETRYABLE.has(errorClass) ? this.config.numRetries : 0;
   }
+
+  /** The model groups to try, in order, after `model` failed with `errorClass` (already capped by max_fallbacks). */
+  fallbacksFor(model: string, errorClass: ErrorClass): string[] {
+    const rs = this.config.raw.router_settings;
+    const ls = this.config.raw.litellm_settings;
+    const find = (list: FallbackList) => list?.find((entry) => model in entry)?.[model];
+    let chain: string[] | undefined;
+    if (errorClass === "ContextWindowExceededError") chain = find(rs.context_window_fallbacks ?? ls.context_window_fallbacks);
+    else if (errorClass === "ContentPolicyViolationError") chain = find(rs.content_policy_fallbacks ?? ls.content_policy_fallbacks);
+    else if (NO_FALLBACK.has(errorClass)) return [];
+    chain ??= find(rs.fallbacks ?? ls.fallbacks) ?? rs.default_fallbacks ?? ls.default_fallbacks ?? [];
+    return chain.filter((m) => m !== model).slice(0, rs.max_fallbacks ?? 5);
+  }
+
+  private fastest(pool: ResolvedDeployment[]): ResolvedDeployment {
+    const now = Date.now();
+    const known = pool.map((d) => ({ d, l: this.latency.get(d) })).filter((x) => x.l && now - x.l.at < this.latencyTtlMs);
+    // Deployments without a recent measurement are tried first, so every one gets measured.
+    const unmeasured = pool.filter((d) => !known.some((k) => k.d === d));
+    if (unmeasured.length) return unmeasured[Math.floor(Math.random() * unmeasured.length)]!;
+    const best = Math.min(...known.map((k) => k.l!.ms));
+    const near = known.filter((k) => k.l!.ms <= best * (1 + this.latencyBuffer)).map((k) => k.d);
+    return near[Math.floor(Math.random() * near.length)]!;
+  }
+}
+
+function weighted(pool: ResolvedDeployment[]): ResolvedDeployment {
+  let r = Math.random() * pool.reduce((sum, d) => sum + d.weight, 0);
+  for (const d of pool) if ((r -= d.weight) < 0) return d;
+  return pool[pool.length - 1]!;
+}
+
+function leastBusy(pool: ResolvedDeployment[], inFlight: Map<ResolvedDeployment, number>): ResolvedDeployment {
+  const fewest = Math.min(...pool.map((d) => inFlight.get(d) ?? 0));
+  const candidates = pool.filter((d) => (inFlight.get(d) ?? 0) === fewest);
+  return candidates[Math.floor(Math.random() * candidates.length)]!;
 }
 
 function policyKey(c: ErrorClass): RetryPolicyKey | undefined {
