@@ -192,6 +192,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   async function relayStream(call: Call, provider: Provider, target: UpstreamTarget, body: Record<string, unknown>, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
     const { res } = call;
     const translator = provider.passthrough ? undefined : provider.streamTranslator(target, body);
+    const decoder = new TextDecoder(); // keeps a character split across chunks whole
     let first = true;
     let tail = "";
     for await (const chunk of upstream) {
@@ -200,7 +201,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
         res.writeHead(200, { ...SSE_HEADERS, ...callHeaders(call) });
         first = false;
       }
-      const out = translator ? translator.push(chunk.toString()).map(sse).join("") : chunk;
+      const out = translator ? translator.push(decoder.decode(chunk, { stream: true })).map(sse).join("") : chunk;
       if (translator) scanUsage(call, out as string);
       else tail = scanUsage(call, tail + chunk.toString()).slice(-32);
       if (out.length && !res.write(out)) await new Promise((r) => res.once("drain", r));

@@ -1,0 +1,74 @@
+// Pieces every translating provider needs: OpenAI message access, answer and chunk shapes, embeddings in the
+// encoding the client asked for, and line splitting for streams.
+import { randomUUID } from "node:crypto";
+
+export type Body = Record<string, unknown>;
+export interface ToolCall { id: string; type: "function"; function: { name: string; arguments: string } }
+export interface Message { role: string; content?: unknown; tool_calls?: ToolCall[]; tool_call_id?: string; name?: string }
+export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+
+export const messagesOf = (body: Body) => (body.messages ?? []) as Message[];
+
+/** The text of an OpenAI content value: a string, or the text parts of a content array. */
+export function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((p: { type?: string; text?: string }) => (p.type === "text" ? (p.text ?? "") : "")).join("");
+  return "";
+}
+
+export const usage = (prompt: number, completion: number): Usage => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
+
+export function chatCompletion(model: string, content: string | null, finish: string, u: Usage, toolCalls: ToolCall[] = []): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: "assistant", content };
+  if (toolCalls.length) message.tool_calls = toolCalls;
+  return { id: `chatcmpl-${randomUUID()}`, object: "chat.completion", created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message, finish_reason: finish }], usage: u };
+}
+
+/** Builds the chunks of one streamed answer with a shared id. */
+export function chunker(model: string) {
+  const base = { id: `chatcmpl-${randomUUID()}`, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model };
+  return {
+    delta: (delta: Record<string, unknown>, finish: string | null = null): object => ({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] }),
+    usage: (u: Usage): object => ({ ...base, choices: [], usage: u }),
+  };
+}
+
+/** OpenAI's embedding list; base64 (little-endian float32) when the client asked, as the openai SDK does by default. */
+export function embeddingList(model: string, vectors: number[][], tokens: number, body: Body): Record<string, unknown> {
+  const base64 = body.encoding_format === "base64";
+  const data = vectors.map((v, index) => ({ object: "embedding", index, embedding: base64 ? Buffer.from(new Float32Array(v).buffer).toString("base64") : v }));
+  return { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+}
+
+export const inputsOf = (body: Body): string[] => (Array.isArray(body.input) ? body.input : [body.input]).map(String);
+
+/** Splits streamed text into complete lines, keeping a partial line for the next push. */
+export function lineSplitter() {
+  let rest = "";
+  return {
+    push(text: string): string[] {
+      const lines = (rest + text).split("\n");
+      rest = lines.pop()!;
+      return lines.map((l) => l.replace(/\r$/, "")).filter(Boolean);
+    },
+    end(): string[] {
+      const last = rest.trim();
+      rest = "";
+      return last ? [last] : [];
+    },
+  };
+}
+
+export const parseJson = (text: string): Record<string, unknown> | undefined => {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+};
+
+/** OpenAI tools → name/description/JSON-schema triples. */
+export const toolsOf = (body: Body) =>
+  ((body.tools ?? []) as { function: { name: string; description?: string; parameters?: object } }[]).map((t) => t.function);
+
+export const toolCallId = () => `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`;

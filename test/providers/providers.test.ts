@@ -1,0 +1,143 @@
+// Gemini, Ollama, Voyage and Anthropic through the gateway, with the official openai SDK as the client and a
+// server speaking each provider's wire format on loopback.
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway, type TestGateway } from "../support/gateway.ts";
+import { KEYS, startMockProviders, type MockProviders } from "../support/mock-providers.ts";
+
+let mock: MockProviders;
+let gw: TestGateway;
+let oai: OpenAI;
+
+beforeAll(async () => {
+  mock = await startMockProviders();
+  const m = (name: string, model: string, key: string) => ({ model_name: name, litellm_params: { model, api_base: mock.url, api_key: `os.environ/${key}` } });
+  gw = await startGateway({
+    model_list: [
+      m("claude", "anthropic/claude-sonnet-4", "ANTHROPIC_API_KEY"),
+      m("gemini-flash", "gemini/gemini-2.0-flash", "GEMINI_API_KEY"),
+      m("gemini-embed", "gemini/text-embedding-004", "GEMINI_API_KEY"),
+      m("llama", "ollama_chat/llama3.1", "OLLAMA_API_KEY"),
+      m("llama-generate", "ollama/llama3.1", "OLLAMA_API_KEY"),
+      m("llama-embed", "ollama/nomic-embed-text", "OLLAMA_API_KEY"),
+      m("voyage", "voyage/voyage-3", "VOYAGE_API_KEY"),
+      { model_name: "gemini-badkey", litellm_params: { model: "gemini/gemini-2.0-flash", api_base: mock.url, api_key: "wrong" } },
+    ],
+  }, { ANTHROPIC_API_KEY: KEYS.anthropic, GEMINI_API_KEY: KEYS.gemini, OLLAMA_API_KEY: KEYS.ollama, VOYAGE_API_KEY: KEYS.voyage });
+  oai = gw.client();
+});
+afterAll(async () => {
+  await gw.close();
+  await mock.close();
+});
+
+const weather = [{ type: "function" as const, function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+
+async function collect(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
+  let text = "";
+  let finish: string | null = null;
+  let usage: OpenAI.CompletionUsage | undefined;
+  for await (const c of stream) {
+    text += c.choices[0]?.delta.content ?? "";
+    finish = c.choices[0]?.finish_reason ?? finish;
+    usage = c.usage ?? usage;
+  }
+  return { text, finish, usage };
+}
+
+describe.each(["claude", "gemini-flash"])("%s (translated chat)", (model) => {
+  it("moves system prompts where the provider wants them and maps the answer and usage", async () => {
+    const r = await oai.chat.completions.create({ model, messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello" }] });
+    expect(r.choices[0]!.message.content).toBe("system=be brief; said=hello");
+    expect(r.choices[0]!.finish_reason).toBe("stop");
+    expect(r.usage!.total_tokens).toBeGreaterThan(0);
+    expect(r.model).toBe(model);
+  });
+
+  it("round-trips a tool call", async () => {
+    const first = await oai.chat.completions.create({ model, messages: [{ role: "user", content: "weather?" }], tools: weather });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    expect(first.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(call.type === "function" && call.function.name).toBe("get_weather");
+    expect(call.type === "function" && JSON.parse(call.function.arguments)).toEqual({ city: "Paris" });
+    const second = await oai.chat.completions.create({
+      model, tools: weather,
+      messages: [{ role: "user", content: "weather?" }, first.choices[0]!.message, { role: "tool", tool_call_id: call.id, content: "sunny" }],
+    });
+    expect(second.choices[0]!.message.content).toContain("sunny");
+  });
+});
+
+describe("streaming", () => {
+  it("anthropic events become OpenAI chunks with finish reason and usage", async () => {
+    const r = await collect(await oai.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "hi" }], stream: true }));
+    expect(r).toMatchObject({ text: "Hello world", finish: "stop", usage: { prompt_tokens: 12, completion_tokens: 2 } });
+  });
+
+  it("gemini SSE becomes OpenAI chunks; MAX_TOKENS is length", async () => {
+    const r = await collect(await oai.chat.completions.create({ model: "gemini-flash", messages: [{ role: "user", content: "hi" }], stream: true }));
+    expect(r).toMatchObject({ text: "Hello there", finish: "length", usage: { prompt_tokens: 9, completion_tokens: 4 } });
+    expect(mock.seen.at(-1)!.path).toBe("/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse");
+  });
+
+  it("ollama NDJSON becomes OpenAI chunks", async () => {
+    const r = await collect(await oai.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "hi" }], stream: true }));
+    expect(r).toMatchObject({ text: "Hi from ollama", finish: "stop", usage: { prompt_tokens: 8, completion_tokens: 3 } });
+  });
+});
+
+describe("ollama", () => {
+  it("chat through /api/chat with the hosted service's bearer key", async () => {
+    const r = await oai.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "yo" }] });
+    expect(r.choices[0]!.message.content).toBe("said=yo");
+    expect(mock.seen.at(-1)).toMatchObject({ path: "/api/chat", headers: { authorization: `Bearer ${KEYS.ollama}` } });
+  });
+
+  it("ollama/ models go through /api/generate", async () => {
+    const r = await oai.chat.completions.create({ model: "llama-generate", messages: [{ role: "user", content: "complete me" }] });
+    expect(r.choices[0]!.message.content).toBe("generated for: user: complete me");
+  });
+
+  it("a missing model is a 404 NotFoundError", async () => {
+    await expect(oai.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "FAIL 404" }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe("embeddings", () => {
+  it.each([
+    ["gemini-embed", ["one"], [[0.5, 0.25]]],
+    ["gemini-embed", ["one", "two"], [[0, 0.5], [1, 1.5]]],
+    ["llama-embed", ["a", "b"], [[0, 1], [1, 1]]],
+    ["voyage", ["x", "y"], [[0, 0.125], [1, 0.125]]],
+  ])("%s embeds %j", async (model, input, vectors) => {
+    const r = await oai.embeddings.create({ model, input }); // the SDK asks for base64 by default
+    expect(r.data.map((d) => Array.from(d.embedding))).toEqual(vectors);
+    const floats = await oai.embeddings.create({ model, input, encoding_format: "float" });
+    expect(floats.data.map((d) => d.embedding)).toEqual(vectors);
+  });
+});
+
+describe("errors", () => {
+  it("anthropic 429 keeps retry-after; a too-long prompt is a context-window error; 529 overloaded is 503", async () => {
+    const ask = (content: string) => fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${gw.client().apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude", messages: [{ role: "user", content }] }),
+    });
+    const limited = await ask("FAIL 429");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("7");
+    const long = await ask("FAIL 400");
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: { message: string } }).error.message).toMatch(/ContextWindowExceededError: prompt is too long/);
+    expect((await ask("FAIL 529")).status).toBe(503);
+  });
+
+  it("gemini's invalid key is a 401 AuthenticationError; quota is a 429", async () => {
+    await expect(oai.chat.completions.create({ model: "gemini-badkey", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(oai.chat.completions.create({ model: "gemini-flash", messages: [{ role: "user", content: "FAIL 429" }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+  });
+
+  it("voyage refuses chat (embeddings only) with a clear 400", async () => {
+    await expect(oai.chat.completions.create({ model: "voyage", messages: [{ role: "user", content: "x" }] })).rejects.toThrow(/Provider voyage is not supported for chat/);
+  });
+});
