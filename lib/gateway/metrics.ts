@@ -8,7 +8,8 @@ import { randomUUID } from "node:crypto";
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
 
-type Kind = "counter" | "histogram";
+/** Gauges here are states (higher is worse): summed over workers as their maximum. */
+type Kind = "counter" | "histogram" | "gauge";
 interface Family { name: string; help: string; kind: Kind; buckets?: number[] }
 
 const family = (name: string, help: string, kind: Kind, buckets?: number[]): Family => ({ name, help, kind, buckets });
@@ -24,6 +25,7 @@ export const FAMILIES = {
   depSuccess: family("litellm_deployment_success_responses_total", "LLM Deployment Analytics - Total number of successful LLM API calls via litellm", "counter"),
   depFailure: family("litellm_deployment_failure_responses_total", "LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deployment", "counter"),
   depTotal: family("litellm_deployment_total_requests_total", "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", "counter"),
+  deploymentState: family("litellm_deployment_state", "LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage", "gauge"),
   cooledDown: family("litellm_deployment_cooled_down_total", "LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic", "counter"),
   fallbackOk: family("litellm_deployment_successful_fallbacks_total", "LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model", "counter"),
   fallbackFailed: family("litellm_deployment_failed_fallbacks_total", "LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model", "counter"),
@@ -102,6 +104,10 @@ export function createMetrics() {
       if (b.depTotal) b.depTotal.value++;
       if (b.depResult) b.depResult.value++;
     },
+    /** A deployment's state: 0 healthy, 1 failing, 2 cooling down (set on changes, off the hot path). */
+    deploymentState(pairs: Record<string, string>, state: 0 | 1 | 2) {
+      slot("deploymentState", labels(pairs)).value = state;
+    },
     /** Counters off the hot path (cooldowns, fallbacks): labels rendered per call. */
     count(key: "cooledDown" | "fallbackOk" | "fallbackFailed", pairs: Record<string, string>) {
       slot(key, labels(pairs)).value++;
@@ -132,7 +138,7 @@ export function render(snapshots: Snapshot[]): string {
     for (const snap of snapshots) {
       for (const [labelText, s] of Object.entries(snap[key] ?? {})) {
         const m = merged.get(labelText) ?? { value: 0, counts: s.counts.map(() => 0), sum: 0 };
-        m.value += s.value;
+        m.value = f.kind === "gauge" ? Math.max(m.value, s.value) : m.value + s.value;
         m.sum += s.sum;
         s.counts.forEach((c, i) => (m.counts[i]! += c));
         merged.set(labelText, m);
@@ -140,7 +146,7 @@ export function render(snapshots: Snapshot[]): string {
     }
     out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.kind}`);
     for (const [labelText, s] of merged) {
-      if (f.kind === "counter") {
+      if (f.kind !== "histogram") {
         out.push(`${f.name}${labelText} ${s.value}`);
         continue;
       }

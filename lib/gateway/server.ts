@@ -127,12 +127,15 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
       try {
         await callUpstream(call, endpoint, d, body, stream);
         router.finished(d, performance.now() - t0);
+        setState(d, 0);
         return;
       } catch (e) {
         const error = e instanceof GatewayError ? e : undefined;
         const clientGone = error?.status === 499;
-        if (router.finished(d, performance.now() - t0, clientGone ? undefined : (error?.errorClass ?? "APIConnectionError"))) {
-          metrics.count("cooledDown", { litellm_model_name: d.params.model, model_id: d.id, api_base: d.params.api_base ?? "", api_provider: d.provider, exception_status: String(error?.status ?? 500) });
+        const cooled = router.finished(d, performance.now() - t0, clientGone ? undefined : (error?.errorClass ?? "APIConnectionError"));
+        if (!clientGone) setState(d, cooled ? 2 : 1);
+        if (cooled) {
+          metrics.count("cooledDown", { ...deploymentLabels(d), exception_status: String(error?.status ?? 500) });
           logger.warn({ model, deployment: d.id, error: error?.errorClass }, "deployment entered cooldown");
         }
         // A stream is retried only before its first byte reached the client.
@@ -141,6 +144,16 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
         await new Promise((r) => setTimeout(r, backoffMs(attempt, error.retryAfterMs)));
       }
     }
+  }
+
+  const states = new Map<ResolvedDeployment, number>();
+  const deploymentLabels = (d: ResolvedDeployment) => ({ litellm_model_name: d.params.model, model_id: d.id, api_base: d.params.api_base ?? "", api_provider: d.provider });
+
+  /** litellm_deployment_state, written only when it changes so the hot path pays one map look-up. */
+  function setState(d: ResolvedDeployment, state: 0 | 1 | 2): void {
+    if (states.get(d) === state) return;
+    states.set(d, state);
+    metrics.deploymentState(deploymentLabels(d), state);
   }
 
   function countFallback(call: Call, fallbackModel: string, key: "fallbackOk" | "fallbackFailed"): void {

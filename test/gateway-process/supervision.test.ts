@@ -95,6 +95,35 @@ describe("crashes, health and drain", () => {
   }, 30_000);
 });
 
+describe("shared router state", () => {
+  it("a cooldown decided by one worker is honoured by the others", async () => {
+    const upstream = await startMockOpenAI();
+    const deployment = (model: string, id: string) => ({ model_name: "pair", litellm_params: { model: `openai/${model}`, api_base: upstream.url }, model_info: { id } });
+    const gw = await startGatewayProcess({
+      model_list: [deployment("error-503", "bad"), deployment("good", "good")],
+      router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 60 },
+    }, { workers: 2 });
+    try {
+      const pids = new Set<string>();
+      for (let i = 0; i < 60; i++) {
+        const r = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "pair", messages: [{ role: "user", content: "x" }] }),
+        });
+        pids.add(r.headers.get("x-gatekit-worker")!);
+      }
+      const failures = upstream.requests.filter((q) => q.body.model === "error-503").length;
+      console.log(`shared cooldown: the failing deployment was called ${failures} times by ${pids.size} workers`);
+      expect(pids.size).toBe(2);
+      // allowed_fails 1: the second failure cools it down everywhere; unshared, each worker would need its own two.
+      expect(failures).toBeLessThanOrEqual(3);
+    } finally {
+      await gw.stop();
+      await upstream.close();
+    }
+  }, 60_000);
+});
+
 describe("start-up", () => {
   it("a bad config exits non-zero before listening, naming file and path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gatekit-bad-"));

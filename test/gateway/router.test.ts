@@ -109,6 +109,8 @@ describe("through the gateway", () => {
     expect(seen("error-503")).toBe(bad); // skipped while cooling down
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/litellm_deployment_cooled_down_total\{[^}]*model_id="cd-bad"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/litellm_deployment_state\{[^}]*model_id="cd-bad"[^}]*\} 2/);
+    expect(metrics).toMatch(/litellm_deployment_state\{[^}]*model_id="cd-good"[^}]*\} 0/);
     await new Promise((r) => setTimeout(r, 1200));
     for (let i = 0; i < 10; i++) await ask("cd");
     expect(seen("error-503")).toBeGreaterThan(bad); // back in rotation
