@@ -44,6 +44,16 @@ function probe(test: string[], h: { interval: number; timeout: number; start_per
   return { test, intervalSeconds: h.interval, timeoutSeconds: h.timeout, startPeriodSeconds: h.start_period, retries: h.retries };
 }
 
+type Hardening = Spec["gateway"]["hardening"];
+
+/** The spec's hardening block as the model's fields; data services default to their images' non-root user. */
+const hardened = (h: Hardening, defaultUser?: string) => ({
+  user: h.user ?? defaultUser,
+  readOnlyRootFs: h.read_only_root_fs,
+  noNewPrivileges: h.no_new_privileges,
+  dropCapabilities: h.drop_capabilities,
+});
+
 const DATA_PROBE = { interval: 5, timeout: 5, start_period: 20, retries: 10 };
 
 function postgresService(name: string, spec: Spec, nets: { internal: string }): ServiceModel {
@@ -60,10 +70,7 @@ function postgresService(name: string, spec: Spec, nets: { internal: string }): 
     files: [],
     networks: [{ name: nets.internal, aliases: ["postgres"] }],
     memoryBytes: pg.memory_limit,
-    user: pg.hardening.user ?? DATA_USER,
-    readOnlyRootFs: pg.hardening.read_only_root_fs,
-    noNewPrivileges: pg.hardening.no_new_privileges,
-    dropCapabilities: pg.hardening.drop_capabilities,
+    ...hardened(pg.hardening, DATA_USER),
     dependsOn: [],
     stopGraceSeconds: 60,
   };
@@ -86,10 +93,7 @@ function redisService(name: string, spec: Spec, nets: { internal: string }): Ser
     files: [],
     networks: [{ name: nets.internal, aliases: ["redis"] }],
     memoryBytes: r.memory_limit,
-    user: r.hardening.user ?? DATA_USER,
-    readOnlyRootFs: r.hardening.read_only_root_fs,
-    noNewPrivileges: r.hardening.no_new_privileges,
-    dropCapabilities: r.hardening.drop_capabilities,
+    ...hardened(r.hardening, DATA_USER),
     dependsOn: [],
     stopGraceSeconds: 30,
   };
@@ -121,10 +125,7 @@ function gatewayServices(name: string, spec: Spec, nets: { public: string; inter
     files: [{ path: CONFIG_PATH, content: config }],
     networks: [{ name: nets.public, aliases: [] }, { name: nets.internal, aliases: [] }],
     memoryBytes: g.memory_limit ?? g.num_workers * 384 * 1024 ** 2 + 128 * 1024 ** 2,
-    user: g.hardening.user,
-    readOnlyRootFs: g.hardening.read_only_root_fs,
-    noNewPrivileges: g.hardening.no_new_privileges,
-    dropCapabilities: g.hardening.drop_capabilities,
+    ...hardened(g.hardening),
     dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
     stopGraceSeconds: g.graceful_shutdown_timeout,
   }));

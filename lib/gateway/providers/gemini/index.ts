@@ -2,7 +2,7 @@
 // batchEmbedContents; system instructions, function calls, finish reasons, usage, errors.
 import type { Provider, StreamTranslator } from "../types.ts";
 import { providerError } from "../shared/errors.ts";
-import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, textOf, toolCallId, toolsOf, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
+import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, streamPiece, textOf, toolCallId, toolsOf, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
 
 const DEFAULT_BASE = "https://generativelanguage.googleapis.com";
 const FINISH: Record<string, string> = { STOP: "stop", MAX_TOKENS: "length", SAFETY: "content_filter", RECITATION: "content_filter", PROHIBITED_CONTENT: "content_filter", BLOCKLIST: "content_filter" };
@@ -83,20 +83,16 @@ export const gemini: Provider = {
   streamTranslator(_target, body): StreamTranslator {
     const lines = lineSplitter();
     const c = chunker(String(body.model));
-    let first = true;
-    let tools = 0;
+    const state = { first: true, tools: 0 };
     const handle = (line: string): object[] => {
       if (!line.startsWith("data:")) return [];
       const r = parseJson(line.slice(5).trim()) as GeminiAnswer | undefined;
       const candidate = r?.candidates?.[0];
       if (!candidate) return [];
-      const out: object[] = [];
       const { text, calls } = fromParts(candidate.content?.parts);
-      if (text || first) out.push(c.delta(first ? { role: "assistant", content: text } : { content: text }));
-      first = false;
-      for (const call of calls) out.push(c.delta({ tool_calls: [{ index: tools++, ...call }] }));
+      const out = streamPiece(c, state, text, calls);
       if (candidate.finishReason) {
-        out.push(c.delta({}, tools ? "tool_calls" : (FINISH[candidate.finishReason] ?? "stop")));
+        out.push(c.delta({}, state.tools ? "tool_calls" : (FINISH[candidate.finishReason] ?? "stop")));
         if (r!.usageMetadata) out.push(c.usage(usage(r!.usageMetadata.promptTokenCount ?? 0, r!.usageMetadata.candidatesTokenCount ?? 0)));
       }
       return out;

@@ -2,7 +2,7 @@
 // /api/embed). Streams are NDJSON. The hosted service takes `Authorization: Bearer <OLLAMA_API_KEY>`.
 import type { Provider, StreamTranslator } from "../types.ts";
 import { providerError } from "../shared/errors.ts";
-import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, textOf, toolCallId, usage, type Body } from "../shared/openai-shapes.ts";
+import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, streamPiece, textOf, toolCallId, usage, type Body } from "../shared/openai-shapes.ts";
 
 const DEFAULT_BASE = "http://localhost:11434";
 type OllamaCall = { function: { name: string; arguments: unknown } };
@@ -51,17 +51,12 @@ export const ollama: Provider = {
   streamTranslator(_target, body): StreamTranslator {
     const lines = lineSplitter();
     const c = chunker(String(body.model));
-    let first = true;
-    let tools = 0;
+    const state = { first: true, tools: 0 };
     const handle = (line: string): object[] => {
       const r = parseJson(line) as OllamaAnswer | undefined;
       if (!r) return [];
-      const out: object[] = [];
-      const text = r.message?.content ?? r.response ?? "";
-      if (text || first) out.push(c.delta(first ? { role: "assistant", content: text } : { content: text }));
-      first = false;
-      for (const call of toolCalls(r.message?.tool_calls)) out.push(c.delta({ tool_calls: [{ index: tools++, ...call }] }));
-      if (r.done) out.push(c.delta({}, finishOf(r, tools > 0)), c.usage(usage(r.prompt_eval_count ?? 0, r.eval_count ?? 0)));
+      const out = streamPiece(c, state, r.message?.content ?? r.response ?? "", toolCalls(r.message?.tool_calls));
+      if (r.done) out.push(c.delta({}, finishOf(r, state.tools > 0)), c.usage(usage(r.prompt_eval_count ?? 0, r.eval_count ?? 0)));
       return out;
     };
     return { push: (text) => lines.push(text).flatMap(handle), end: () => lines.end().flatMap(handle) };

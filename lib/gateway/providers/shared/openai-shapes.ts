@@ -33,6 +33,18 @@ export function chunker(model: string) {
   };
 }
 
+/**
+ * Chunks for one piece of a streamed answer: its text (the first piece also carries the role), then its tool
+ * calls, numbered across the whole stream.
+ */
+export function streamPiece(c: ReturnType<typeof chunker>, state: { first: boolean; tools: number }, text: string, calls: ToolCall[]): object[] {
+  const out: object[] = [];
+  if (text || state.first) out.push(c.delta(state.first ? { role: "assistant", content: text } : { content: text }));
+  state.first = false;
+  for (const call of calls) out.push(c.delta({ tool_calls: [{ index: state.tools++, ...call }] }));
+  return out;
+}
+
 /** OpenAI's embedding list; base64 (little-endian float32) when the client asked, as the openai SDK does by default. */
 export function embeddingList(model: string, vectors: number[][], tokens: number, body: Body): Record<string, unknown> {
   const base64 = body.encoding_format === "base64";
