@@ -5,6 +5,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(args: 
   synth: { about: "validate, then synthesize the CDKTF stacks into cdktf.out/", load: () => import("./commands/synth.ts") },
   review: { about: "what a change does to each environment stack, against a git ref", load: () => import("./commands/review.ts") },
   "salt-key": { about: "record or rotate an environment's salt key fingerprint", load: () => import("./commands/salt-key.ts") },
+  images: { about: "build the local images a stack needs, without a registry", load: () => import("./commands/images.ts") },
   gateway: { about: "run the LiteLLM-compatible gateway (the image's entrypoint)", load: () => import("./commands/gateway.ts") },
 };
 
