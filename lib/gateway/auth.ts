@@ -1,14 +1,17 @@
-// Who is calling: the master key (constant-time compare of SHA-256 digests) from `Authorization: Bearer` or
-// `x-litellm-api-key`. Virtual keys plug in here later (gateway state).
+// Who is calling: the master key (constant-time compare of SHA-256 digests) or a virtual key from the key
+// store, presented as `Authorization: Bearer` or `x-litellm-api-key`.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { GatewayError } from "./errors.ts";
+import type { KeyStore, VirtualKey } from "./state/keys.ts";
 
 export interface Caller {
   /** SHA-256 of the presented key (LiteLLM's hashed_api_key label); empty without auth. */
   hashedKey: string;
   alias: string;
   isAdmin: boolean;
+  /** The virtual key, when the caller presented one. */
+  key?: VirtualKey;
 }
 
 const digest = (key: string) => createHash("sha256").update(key).digest();
@@ -20,16 +23,22 @@ export function presentedKey(req: IncomingMessage): string | undefined {
   return typeof alt === "string" ? alt.replace(/^Bearer /, "").trim() : undefined;
 }
 
-export function createAuth(masterKey: string | undefined) {
+export function createAuth(masterKey: string | undefined, keys?: KeyStore) {
   const master = masterKey ? digest(masterKey) : undefined;
   const masterHex = master?.toString("hex") ?? "";
   const open: Caller = { hashedKey: "", alias: "", isAdmin: true };
   const admin: Caller = { hashedKey: masterHex, alias: "master_key", isAdmin: true };
-  return function authenticate(req: IncomingMessage): Caller {
+  const invalid = () => new GatewayError(401, "AuthenticationError", "Authentication Error, invalid api key.");
+  return function authenticate(req: IncomingMessage): Caller | Promise<Caller> {
     if (!master) return open;
     const key = presentedKey(req);
     if (!key) throw new GatewayError(401, "AuthenticationError", "No api key passed in. Pass it as 'Authorization: Bearer <key>' or 'x-litellm-api-key'.");
-    if (timingSafeEqual(digest(key), master)) return admin;
-    throw new GatewayError(401, "AuthenticationError", "Authentication Error, invalid api key.");
+    const hashed = digest(key);
+    if (timingSafeEqual(hashed, master)) return admin;
+    if (!keys) throw invalid();
+    return keys.lookup(key).then((found) => {
+      if (!found) throw invalid();
+      return { hashedKey: found.token, alias: found.key_alias ?? "", isAdmin: false, key: found };
+    });
   };
 }

@@ -9,6 +9,7 @@ import { HELP, parseGatewayArgs, UsageError } from "./options.ts";
 import { runPrimary } from "./process/primary.ts";
 import { runWorker } from "./process/worker.ts";
 import { VERSION } from "./server.ts";
+import { createPool, migrate } from "./state/db.ts";
 
 export interface RunExtras {
   /** A config given as an object (gatekit's --env), instead of a file. */
@@ -50,15 +51,37 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
   if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
 
   for (const w of config.warnings) lifecycle.warn(w);
+  if (config.database && !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "")) {
+    const ok = await migrateOnce(config.database, lifecycle);
+    if (!ok && !config.database.allowWhenDown) {
+      console.error("gatekit gateway: the database is unreachable and allow_requests_on_db_unavailable is off; check DATABASE_URL");
+      return 1;
+    }
+  }
   if (!config.masterKey) lifecycle.warn("no master key (general_settings.master_key / LITELLM_MASTER_KEY): every request is allowed");
   const mocks = config.deployments.filter((d) => d.params.mock_response !== undefined).map((d) => d.modelName);
   lifecycle.info({
     api: `http://${opts.host}:${opts.port}`,
     health: opts.separateHealthApp ? `http://${opts.host}:${opts.healthPort}` : "on the api port",
     workers: opts.numWorkers, mode: opts.mode, config: config.file ?? extras.source,
-    models: [...config.groups.keys()], mockModels: mocks, envFiles, embedded: { database: "none (no DATABASE_URL)", cache: "in-process" },
+    models: [...config.groups.keys()], mockModels: mocks, envFiles, database: config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off", cache: "in-process",
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
   return runPrimary(opts, lifecycle);
+}
+
+/** Schema migrations, once, by the primary before any worker starts; false when the database can't be reached. */
+async function migrateOnce(db: NonNullable<Awaited<ReturnType<typeof loadGatewayConfig>>["database"]>, log: ReturnType<typeof createLogger>): Promise<boolean> {
+  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: Math.min(db.connectionTimeoutMs, 15_000) });
+  try {
+    const applied = await migrate(pool);
+    log.info({ applied }, applied.length ? "database migrations applied" : "database schema up to date");
+    return true;
+  } catch (e) {
+    log.error({ error: (e as Error).message }, "database migrations could not run");
+    return false;
+  } finally {
+    await pool.end().catch(() => {});
+  }
 }
 
 /** DEV mode only: variables from env files, never overriding ones already set; returns the files read. */

@@ -26,6 +26,7 @@ export const FAMILIES = {
   depFailure: family("litellm_deployment_failure_responses_total", "LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deployment", "counter"),
   depTotal: family("litellm_deployment_total_requests_total", "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", "counter"),
   deploymentState: family("litellm_deployment_state", "LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage", "gauge"),
+  spendBuffer: family("gatekit_spend_log_buffer_size", "Spend log rows waiting to be written to the database", "gauge"),
   cooledDown: family("litellm_deployment_cooled_down_total", "LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic", "counter"),
   fallbackOk: family("litellm_deployment_successful_fallbacks_total", "LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model", "counter"),
   fallbackFailed: family("litellm_deployment_failed_fallbacks_total", "LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model", "counter"),
@@ -107,6 +108,9 @@ export function createMetrics() {
     /** A deployment's state: 0 healthy, 1 failing, 2 cooling down (set on changes, off the hot path). */
     deploymentState(pairs: Record<string, string>, state: 0 | 1 | 2) {
       slot("deploymentState", labels(pairs)).value = state;
+    },
+    spendBuffer(rows: number) {
+      slot("spendBuffer", "").value = rows;
     },
     /** Counters off the hot path (cooldowns, fallbacks): labels rendered per call. */
     count(key: "cooledDown" | "fallbackOk" | "fallbackFailed", pairs: Record<string, string>) {

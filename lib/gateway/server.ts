@@ -16,6 +16,9 @@ import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
 import { backoffMs, Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown } from "./router/shared.ts";
 import { Upstreams } from "./upstream.ts";
+import { adminRoutes, openState } from "./state/index.ts";
+import { checkKey } from "./state/keys.ts";
+import { costOf } from "./state/spend.ts";
 
 export const VERSION = "0.1.0";
 
@@ -37,6 +40,7 @@ interface Call {
   inputTokens?: number;
   outputTokens?: number;
   errorClass?: string;
+  endpoint?: Endpoint;
 }
 
 type Handler = (call: Call) => Promise<void> | void;
@@ -48,7 +52,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   const { logger } = opts;
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
-  const authenticate = createAuth(config.masterKey);
+  const state = config.database ? openState(config.database, logger) : undefined;
+  const authenticate = createAuth(config.masterKey, state?.keys);
+  const admin = state ? adminRoutes(state, authorizeAdmin) : {};
   const router = new Router(config, cluster.isWorker ? announceCooldown : undefined);
   if (cluster.isWorker) onPeerCooldown((id, until) => router.cooldowns.apply(id, until));
   const upstreams = new Upstreams();
@@ -68,8 +74,20 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     "GET /metrics": async (c) => send(c, 200, await metrics.exposition(), metrics.contentType),
     "GET /health/liveliness": (c) => send(c, 200, JSON.stringify("I'm alive!")),
     "GET /health/liveness": (c) => send(c, 200, JSON.stringify("I'm alive!")),
-    "GET /health/readiness": (c) => send(c, 200, JSON.stringify({ status: "healthy", db: "not configured", cache: "not configured", litellm_version: VERSION })),
+    "GET /health/readiness": async (c) => send(c, 200, JSON.stringify({ status: "healthy", ...(await readiness()), litellm_version: VERSION })),
+    ...Object.fromEntries(Object.entries(admin).map(([route, handler]) => [route, (c: Call) => handler(c.req).then((body) => send(c, 200, JSON.stringify(body)))])),
   };
+
+  async function authorizeAdmin(req: IncomingMessage): Promise<void> {
+    const caller = await authenticate(req);
+    if (!caller.isAdmin) throw new GatewayError(403, "PermissionDeniedError", "This route needs the master key");
+  }
+
+  async function readiness(): Promise<{ db: string; cache: string }> {
+    if (!state) return { db: "not configured", cache: "not configured" };
+    const up = await Promise.race([state.pool.query("SELECT 1").then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+    return { db: up ? "connected" : "disconnected", cache: "not configured" };
+  }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const call: Call = { req, res, started: performance.now(), requestedModel: "" };
@@ -88,10 +106,12 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   }
 
   async function llm(call: Call, endpoint: Endpoint): Promise<void> {
-    call.caller = authenticate(call.req);
+    call.caller = await authenticate(call.req);
     const body = await readJson(call.req, config.maxBodyBytes);
     const requested = validate(body, endpoint);
     call.requestedModel = requested;
+    call.endpoint = endpoint;
+    if (call.caller.key) checkKey(call.caller.key, requested);
     const stream = body.stream === true && endpoint !== "embedding";
     let fallbacks: string[] | undefined;
     for (let model = requested, hop = 0; ; hop++) {
@@ -238,14 +258,15 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     call.outputTokens = chunks.length - 1;
   }
 
-  function models(call: Call): void {
-    call.caller = authenticate(call.req);
-    const data = [...config.groups.keys()].map((id) => ({ id, object: "model", created: 1677610602, owned_by: "openai" }));
+  async function models(call: Call): Promise<void> {
+    call.caller = await authenticate(call.req);
+    const allowed = call.caller.key?.models.length ? new Set(call.caller.key.models) : undefined;
+    const data = [...config.groups.keys()].filter((id) => !allowed || allowed.has(id)).map((id) => ({ id, object: "model", created: 1677610602, owned_by: "openai" }));
     send(call, 200, JSON.stringify({ data, object: "list" }));
   }
 
   async function health(call: Call): Promise<void> {
-    call.caller = authenticate(call.req);
+    call.caller = await authenticate(call.req);
     const results = await Promise.all(config.deployments.map(async (d) => ({ d, error: await probe(d) })));
     const shape = (d: ResolvedDeployment, error?: string) => ({ model: d.params.model, api_base: d.params.api_base ?? null, model_name: d.modelName, model_id: d.id, ...(error ? { error } : {}) });
     const healthy = results.filter((r) => !r.error).map((r) => shape(r.d));
@@ -273,7 +294,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
 
   function callHeaders(call: Call): Record<string, string> {
     const overhead = performance.now() - call.started - (call.llmMs ?? 0);
-    return { "x-litellm-model-id": call.deployment?.id ?? "", "x-litellm-overhead-duration-ms": overhead.toFixed(3) };
+    const headers: Record<string, string> = { "x-litellm-model-id": call.deployment?.id ?? "", "x-litellm-overhead-duration-ms": overhead.toFixed(3) };
+    if (call.inputTokens !== undefined || call.outputTokens !== undefined) headers["x-litellm-response-cost"] = String(costOf(call.deployment, call.inputTokens, call.outputTokens));
+    return headers;
   }
 
   function send(call: Call, status: number, body: string | Buffer, type = JSON_TYPE): void {
@@ -303,13 +326,32 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
       totalSeconds: total, llmSeconds: call.llmMs === undefined ? undefined : call.llmMs / 1000,
       overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
     });
+    if (state && status < 400 && d) recordSpend(call, d, total);
     if (logger.isLevelEnabled("debug")) logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
+  }
+
+  /** Off the hot path: a row on the spend buffer, and the key's spend remembered until the batch lands. */
+  function recordSpend(call: Call, d: ResolvedDeployment, totalSeconds: number): void {
+    const spend = costOf(d, call.inputTokens, call.outputTokens);
+    const apiKey = call.caller?.key?.token ?? "";
+    if (apiKey) state!.keys.addSpend(apiKey, spend);
+    if (!state!.spend) return;
+    const end = new Date();
+    state!.spend.add({
+      request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: CALL_TYPES[call.endpoint ?? "chat"], api_key: apiKey, spend,
+      prompt_tokens: call.inputTokens ?? 0, completion_tokens: call.outputTokens ?? 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
+      model: d.params.model, model_id: d.id, model_group: call.requestedModel, api_base: d.params.api_base ?? "", user: "",
+    });
+    metrics.spendBuffer(state!.spend.buffered);
   }
 
   return {
     handle,
-    readiness: async () => ({ db: "not configured", cache: "not configured" }),
-    close: () => upstreams.close(),
+    readiness,
+    close: async () => {
+      await upstreams.close();
+      await state?.close();
+    },
   };
 }
 
@@ -327,6 +369,8 @@ function parseUpstream(bytes: Buffer, d: ResolvedDeployment): Record<string, unk
     throw new GatewayError(502, "InternalServerError", `The provider of ${d.modelName} answered with something that is not JSON`);
   }
 }
+
+const CALL_TYPES: Record<Endpoint, string> = { chat: "acompletion", completion: "atext_completion", embedding: "aembedding" };
 
 const sse = (chunk: object) => `data: ${JSON.stringify(chunk)}\n\n`;
 

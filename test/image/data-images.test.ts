@@ -1,6 +1,6 @@
 // The local PostgreSQL 16 and Redis 7 images, built without a registry, keep the official images' contracts.
 import { execa } from "execa";
-import Redis from "ioredis";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages, LOCAL_IMAGES } from "../../lib/images/build.ts";

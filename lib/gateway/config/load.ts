@@ -44,6 +44,8 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   maxBodyBytes: number;
   numRetries: number;
+  /** Keys and spend in Postgres, when a database URL is configured. */
+  database?: { url: string; poolLimit: number; connectionTimeoutMs: number; batchWriteMs: number; allowWhenDown: boolean; spendLogs: boolean };
   /** Settings present in the file that this gateway does not act on (yet): logged at start-up. */
   warnings: string[];
 }
@@ -59,6 +61,9 @@ const IMPLEMENTED = new Set([
   "litellm_settings.fallbacks", "litellm_settings.context_window_fallbacks", "litellm_settings.content_policy_fallbacks",
   "litellm_settings.default_fallbacks", "litellm_settings.allowed_fails", "litellm_settings.cooldown_time",
   "general_settings.master_key", "general_settings.max_request_size_mb", "environment_variables",
+  "general_settings.database_url", "general_settings.database_connection_pool_limit", "general_settings.database_connection_timeout",
+  "general_settings.proxy_batch_write_at", "general_settings.allow_requests_on_db_unavailable", "general_settings.disable_spend_logs",
+  "general_settings.disable_error_logs",
 ]);
 
 export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: NodeJS.ProcessEnv }): GatewayConfig {
@@ -89,6 +94,8 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
     return toDeployment(d.model_name, params, d.model_info, requestTimeoutMs, cfg.router_settings.stream_timeout);
   });
   const masterKey = resolve(cfg.general_settings.master_key, "general_settings.master_key", false) ?? opts.env.LITELLM_MASTER_KEY;
+  const gs = cfg.general_settings;
+  const databaseUrl = resolve(gs.database_url, "general_settings.database_url", false) ?? opts.env.DATABASE_URL;
   if (issues.length) throw new ConfigError(issues);
   const groups = new Map<string, ResolvedDeployment[]>();
   for (const d of deployments) groups.set(d.modelName, [...(groups.get(d.modelName) ?? []), d]);
@@ -96,6 +103,12 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
     file: opts.file, raw: cfg, masterKey: masterKey || undefined, deployments, groups, requestTimeoutMs,
     maxBodyBytes: Math.round((cfg.general_settings.max_request_size_mb ?? 10) * 1024 * 1024),
     numRetries: cfg.router_settings.num_retries ?? cfg.litellm_settings.num_retries ?? 0,
+    database: databaseUrl
+      ? {
+          url: databaseUrl, poolLimit: gs.database_connection_pool_limit ?? 10, connectionTimeoutMs: 1000 * (gs.database_connection_timeout ?? 60),
+          batchWriteMs: 1000 * (gs.proxy_batch_write_at ?? 10), allowWhenDown: gs.allow_requests_on_db_unavailable ?? false, spendLogs: !gs.disable_spend_logs,
+        }
+      : undefined,
     warnings,
   };
 }

@@ -1,0 +1,71 @@
+// Postgres for keys and spend: one pool per worker of `database_connection_pool_limit` connections, and the
+// schema migrations, applied by one process at a time under an advisory lock.
+import pg from "pg";
+
+export type Pool = pg.Pool;
+
+export function createPool(url: string, opts: { max: number; connectionTimeoutMs: number }): Pool {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max, connectionTimeoutMillis: opts.connectionTimeoutMs, idleTimeoutMillis: 30_000 });
+  // A pool emits errors of idle clients (e.g. the server restarted); the next query reconnects.
+  pool.on("error", () => {});
+  return pool;
+}
+
+const MIGRATION_LOCK = 7_274_701;
+
+/** Versioned, in order, each in its own transaction; never edit one that has shipped — add the next. */
+export const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE "LiteLLM_VerificationToken" (
+        token text PRIMARY KEY,             -- SHA-256 of the key, never the key
+        key_name text, key_alias text,
+        spend double precision NOT NULL DEFAULT 0,
+        max_budget double precision, budget_duration text, budget_reset_at timestamptz,
+        expires timestamptz,
+        models text[] NOT NULL DEFAULT '{}',
+        tpm_limit bigint, rpm_limit bigint, max_parallel_requests integer,
+        metadata jsonb NOT NULL DEFAULT '{}',
+        blocked boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE "LiteLLM_SpendLogs" (
+        request_id text PRIMARY KEY, call_type text NOT NULL, api_key text NOT NULL DEFAULT '',
+        spend double precision NOT NULL DEFAULT 0,
+        total_tokens integer NOT NULL DEFAULT 0, prompt_tokens integer NOT NULL DEFAULT 0, completion_tokens integer NOT NULL DEFAULT 0,
+        "startTime" timestamptz NOT NULL, "endTime" timestamptz NOT NULL,
+        model text NOT NULL DEFAULT '', model_id text, model_group text, api_base text, "user" text,
+        metadata jsonb NOT NULL DEFAULT '{}', cache_hit text NOT NULL DEFAULT 'False', request_tags jsonb NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX "LiteLLM_SpendLogs_api_key_idx" ON "LiteLLM_SpendLogs" (api_key);
+      CREATE INDEX "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs" ("startTime");`,
+  },
+];
+
+/** Applies the migrations this database lacks; concurrent starters wait on the lock and find nothing to do. */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS gatekit_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await client.query<{ version: number }>("SELECT version FROM gatekit_migrations")).rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS.filter((m) => !done.has(m.version))) {
+      await client.query("BEGIN");
+      try {
+        await client.query(m.sql);
+        await client.query("INSERT INTO gatekit_migrations (version) VALUES ($1)", [m.version]);
+        await client.query("COMMIT");
+        applied.push(m.version);
+      } catch (e) {
+        await client.query("ROLLBACK");
+        throw new Error(`migration ${m.version} failed: ${(e as Error).message}`);
+      }
+    }
+    return applied;
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+}
