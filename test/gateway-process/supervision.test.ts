@@ -1,6 +1,7 @@
 // The real process tree: recycling under load with zero failed requests, crashed workers replaced,
 // SIGTERM draining in-flight requests, the health app's answers, and start-up refusals.
 import { mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -103,20 +104,28 @@ describe("shared router state", () => {
       model_list: [deployment("error-503", "bad"), deployment("good", "good")],
       router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 60 },
     }, { workers: 2 });
+    // One keep-alive socket per agent: every request of an agent reaches the same worker.
+    const onOneSocket = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ask = (agent: http.Agent) => new Promise<string>((resolve, reject) => {
+      const req = http.request(`${gw.url}/v1/chat/completions`, { method: "POST", agent, headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(String(res.headers["x-gatekit-worker"])));
+      });
+      req.on("error", reject);
+      req.end(JSON.stringify({ model: "pair", messages: [{ role: "user", content: "x" }] }));
+    });
+    const badCalls = () => upstream.requests.filter((q) => q.body.model === "error-503").length;
     try {
-      const pids = new Set<string>();
-      for (let i = 0; i < 60; i++) {
-        const r = await fetch(`${gw.url}/v1/chat/completions`, {
-          method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
-          body: JSON.stringify({ model: "pair", messages: [{ role: "user", content: "x" }] }),
-        });
-        pids.add(r.headers.get("x-gatekit-worker")!);
-      }
-      const failures = upstream.requests.filter((q) => q.body.model === "error-503").length;
-      console.log(`shared cooldown: the failing deployment was called ${failures} times by ${pids.size} workers`);
-      expect(pids.size).toBe(2);
-      // allowed_fails 1: the second failure cools it down everywhere; unshared, each worker would need its own two.
-      expect(failures).toBeLessThanOrEqual(3);
+      const first = onOneSocket();
+      let workerA = "";
+      while (badCalls() < 2) workerA = await ask(first); // worker A fails twice: cooldown, announced
+      await new Promise((r) => setTimeout(r, 200));
+      let other = onOneSocket();
+      for (let i = 0; i < 10 && (await ask(other)) === workerA; i++) other = onOneSocket();
+      const before = badCalls();
+      for (let i = 0; i < 20; i++) expect(await ask(other)).not.toBe(workerA);
+      console.log(`shared cooldown: worker ${workerA} cooled the deployment down after ${before} failures; the other worker then called it ${badCalls() - before} times in 20 requests`);
+      expect(badCalls()).toBe(before);
     } finally {
       await gw.stop();
       await upstream.close();
