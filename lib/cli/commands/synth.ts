@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { RuleErrors, synthesize } from "../../infra/app.ts";
 import { hasErrors } from "../../rules/index.ts";
-import { loadEnvironments } from "../../spec/load.ts";
 import { cliVars } from "../env-file.ts";
 import { load } from "./validate.ts";
 
@@ -36,5 +35,3 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
 }
-
-export { loadEnvironments };
