@@ -17,7 +17,9 @@ import { backoffMs, Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown } from "./router/shared.ts";
 import { Upstreams } from "./upstream.ts";
 import { adminRoutes, openState } from "./state/index.ts";
+import { cacheControl, ResponseCache, type CacheControl } from "./state/cache.ts";
 import { checkKey } from "./state/keys.ts";
+import { chunker } from "./providers/shared/openai-shapes.ts";
 import { costOf } from "./state/spend.ts";
 
 export const VERSION = "0.1.0";
@@ -41,6 +43,8 @@ interface Call {
   outputTokens?: number;
   errorClass?: string;
   endpoint?: Endpoint;
+  cacheKey?: string;
+  cacheControl?: CacheControl;
 }
 
 type Handler = (call: Call) => Promise<void> | void;
@@ -54,6 +58,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   registerWorkerMetrics(metrics);
   const state = config.database ? openState(config.database, logger) : undefined;
   const authenticate = createAuth(config.masterKey, state?.keys);
+  const cache = config.cache ? new ResponseCache(config.cache, logger) : undefined;
   const admin = state ? adminRoutes(state, authorizeAdmin) : {};
   const router = new Router(config, cluster.isWorker ? announceCooldown : undefined);
   if (cluster.isWorker) onPeerCooldown((id, until) => router.cooldowns.apply(id, until));
@@ -84,9 +89,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   }
 
   async function readiness(): Promise<{ db: string; cache: string }> {
-    if (!state) return { db: "not configured", cache: "not configured" };
+    if (!state) return { db: "not configured", cache: cache?.status ?? "not configured" };
     const up = await Promise.race([state.pool.query("SELECT 1").then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
-    return { db: up ? "connected" : "disconnected", cache: "not configured" };
+    return { db: up ? "connected" : "disconnected", cache: cache?.status ?? "not configured" };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -113,6 +118,12 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     call.endpoint = endpoint;
     if (call.caller.key) checkKey(call.caller.key, requested);
     const stream = body.stream === true && endpoint !== "embedding";
+    if (cache) {
+      call.cacheControl = cacheControl(body);
+      call.cacheKey = cache.key(endpoint, body);
+      const hit = await cache.get(call.cacheKey, call.cacheControl);
+      if (hit) return answerFromCache(call, hit, stream);
+    }
     let fallbacks: string[] | undefined;
     for (let model = requested, hop = 0; ; hop++) {
       try {
@@ -214,12 +225,32 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     if (!parsed) {
       // Passthrough: the bytes go to the client as they came; usage is read without parsing the whole answer.
       if (!looksLikeJson(bytes)) throw new GatewayError(502, "InternalServerError", `The provider of ${d.modelName} answered with something that is not JSON`);
-      scanUsage(call, bytes.toString());
-      return send(call, 200, bytes);
+      const text = bytes.toString();
+      scanUsage(call, text);
+      send(call, 200, bytes);
+      return store(call, text);
     }
     const answer = provider.parseResponse(endpoint, parsed, target, body);
     readUsage(call, answer.usage);
-    send(call, 200, JSON.stringify(answer));
+    const text = JSON.stringify(answer);
+    send(call, 200, text);
+    store(call, text);
+  }
+
+  function store(call: Call, text: string): void {
+    if (cache && call.cacheKey) cache.set(call.cacheKey, text, call.cacheControl!);
+  }
+
+  /** A cached answer: whole, or replayed as SSE chunks for a streaming request. */
+  function answerFromCache(call: Call, text: string, stream: boolean): void {
+    call.res.setHeader("x-litellm-cache-key", call.cacheKey!);
+    if (!stream) return send(call, 200, text);
+    const answer = JSON.parse(text) as { model?: string; choices?: { message?: { content?: string }; finish_reason?: string }[]; usage?: object };
+    const c = chunker(String(answer.model ?? call.requestedModel));
+    const choice = answer.choices?.[0];
+    const chunks = [c.delta({ role: "assistant", content: choice?.message?.content ?? "" }), c.delta({}, choice?.finish_reason ?? "stop")];
+    call.res.writeHead(200, { ...SSE_HEADERS, ...callHeaders(call) });
+    call.res.end(chunks.map(sse).join("") + "data: [DONE]\n\n");
   }
 
   async function relayStream(call: Call, provider: Provider, target: UpstreamTarget, body: Record<string, unknown>, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
@@ -349,6 +380,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     handle,
     readiness,
     close: async () => {
+      cache?.close();
       await upstreams.close();
       await state?.close();
     },

@@ -46,6 +46,8 @@ export interface GatewayConfig {
   numRetries: number;
   /** Keys and spend in Postgres, when a database URL is configured. */
   database?: { url: string; poolLimit: number; connectionTimeoutMs: number; batchWriteMs: number; allowWhenDown: boolean; spendLogs: boolean };
+  /** The Redis response cache, when `litellm_settings.cache` is on with a Redis `cache_params`. */
+  cache?: { host: string; port: number; password?: string; namespace?: string; ttlSeconds: number };
   /** Settings present in the file that this gateway does not act on (yet): logged at start-up. */
   warnings: string[];
 }
@@ -63,7 +65,7 @@ const IMPLEMENTED = new Set([
   "general_settings.master_key", "general_settings.max_request_size_mb", "environment_variables",
   "general_settings.database_url", "general_settings.database_connection_pool_limit", "general_settings.database_connection_timeout",
   "general_settings.proxy_batch_write_at", "general_settings.allow_requests_on_db_unavailable", "general_settings.disable_spend_logs",
-  "general_settings.disable_error_logs",
+  "general_settings.disable_error_logs", "litellm_settings.cache", "litellm_settings.cache_params",
 ]);
 
 export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: NodeJS.ProcessEnv }): GatewayConfig {
@@ -95,6 +97,8 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
   });
   const masterKey = resolve(cfg.general_settings.master_key, "general_settings.master_key", false) ?? opts.env.LITELLM_MASTER_KEY;
   const gs = cfg.general_settings;
+  const cp = resolve(cfg.litellm_settings.cache_params, "litellm_settings.cache_params", false);
+  const redisHost = cp?.host ?? opts.env.REDIS_HOST;
   const databaseUrl = resolve(gs.database_url, "general_settings.database_url", false) ?? opts.env.DATABASE_URL;
   if (issues.length) throw new ConfigError(issues);
   const groups = new Map<string, ResolvedDeployment[]>();
@@ -108,6 +112,9 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
           url: databaseUrl, poolLimit: gs.database_connection_pool_limit ?? 10, connectionTimeoutMs: 1000 * (gs.database_connection_timeout ?? 60),
           batchWriteMs: 1000 * (gs.proxy_batch_write_at ?? 10), allowWhenDown: gs.allow_requests_on_db_unavailable ?? false, spendLogs: !gs.disable_spend_logs,
         }
+      : undefined,
+    cache: cfg.litellm_settings.cache && (cp?.type ?? "redis") === "redis" && redisHost
+      ? { host: redisHost, port: Number(cp?.port ?? opts.env.REDIS_PORT ?? 6379), password: cp?.password ?? opts.env.REDIS_PASSWORD, namespace: cp?.namespace, ttlSeconds: cp?.ttl ?? 600 }
       : undefined,
     warnings,
   };
