@@ -14,11 +14,13 @@ import { mockAnswer, mockChunks } from "./providers/mock.ts";
 import { knownPrefixes, providerFor } from "./providers/index.ts";
 import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
 import { backoffMs, Router } from "./router/index.ts";
-import { announceCooldown, onPeerCooldown } from "./router/shared.ts";
+import { announceCooldown, onPeerCooldown, shareCooldownsViaRedis, type Announce } from "./router/shared.ts";
 import { Upstreams } from "./upstream.ts";
 import { adminRoutes, openState } from "./state/index.ts";
 import { cacheControl, ResponseCache, type CacheControl } from "./state/cache.ts";
 import { checkKey } from "./state/keys.ts";
+import { deploymentLimitError, keyLimitError, RateLimiter } from "./state/limits.ts";
+import { SharedRedis } from "./state/redis.ts";
 import { chunker } from "./providers/shared/openai-shapes.ts";
 import { costOf } from "./state/spend.ts";
 
@@ -52,16 +54,21 @@ type Handler = (call: Call) => Promise<void> | void;
 const JSON_TYPE = "application/json";
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
-export function createGateway(config: GatewayConfig, opts: { logger: Logger }): Gateway {
+export function createGateway(config: GatewayConfig, opts: { logger: Logger; workers?: number }): Gateway {
   const { logger } = opts;
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
   const state = config.database ? openState(config.database, logger) : undefined;
   const authenticate = createAuth(config.masterKey, state?.keys);
-  const cache = config.cache ? new ResponseCache(config.cache, logger) : undefined;
+  const redis = config.redis ? new SharedRedis(config.redis, logger) : undefined;
+  const cache = config.cache && redis ? new ResponseCache(redis, config.cache) : undefined;
+  const limiter = new RateLimiter(redis, opts.workers ?? 1);
   const admin = state ? adminRoutes(state, authorizeAdmin) : {};
-  const router = new Router(config, cluster.isWorker ? announceCooldown : undefined);
-  if (cluster.isWorker) onPeerCooldown((id, until) => router.cooldowns.apply(id, until));
+  const announcers: Announce[] = [];
+  const router = new Router(config, (id, until) => announcers.forEach((a) => a(id, until)));
+  const applyCooldown = (id: string, until: number) => router.cooldowns.apply(id, until);
+  if (cluster.isWorker) announcers.push(announceCooldown), onPeerCooldown(applyCooldown);
+  if (redis) announcers.push(shareCooldownsViaRedis(redis, applyCooldown));
   const upstreams = new Upstreams();
   const targets = new Map(config.deployments.map((d) => [d, { provider: d.provider, model: d.model, params: d.params } satisfies UpstreamTarget]));
   warnUnsupportedProviders(config, logger);
@@ -89,9 +96,10 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   }
 
   async function readiness(): Promise<{ db: string; cache: string }> {
-    if (!state) return { db: "not configured", cache: cache?.status ?? "not configured" };
+    const cacheStatus = redis?.status ?? "not configured";
+    if (!state) return { db: "not configured", cache: cacheStatus };
     const up = await Promise.race([state.pool.query("SELECT 1").then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
-    return { db: up ? "connected" : "disconnected", cache: cache?.status ?? "not configured" };
+    return { db: up ? "connected" : "disconnected", cache: cacheStatus };
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -116,7 +124,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     const requested = validate(body, endpoint);
     call.requestedModel = requested;
     call.endpoint = endpoint;
-    if (call.caller.key) checkKey(call.caller.key, requested);
+    if (call.caller.key) await admitKey(call);
     const stream = body.stream === true && endpoint !== "embedding";
     if (cache) {
       call.cacheControl = cacheControl(body);
@@ -148,8 +156,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     const group = config.groups.get(model);
     if (!group) throw badRequest(`Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.`, "model");
     const tried = new Set<ResolvedDeployment>();
+    const limited = new Set<ResolvedDeployment>();
     for (let attempt = 0; ; attempt++) {
-      const d = router.pick(model, group, tried);
+      const d = await pickAdmitted(model, group, tried, limited);
       tried.add(d);
       call.deployment = d;
       if (d.params.mock_response !== undefined) return answerMock(call, endpoint, d.params.mock_response, body, stream);
@@ -174,6 +183,30 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
         logger.warn({ model, deployment: d.id, error: error.errorClass, attempt }, "retrying after upstream error");
         await new Promise((r) => setTimeout(r, backoffMs(attempt, error.retryAfterMs)));
       }
+    }
+  }
+
+  /** A virtual key's refusals, then its rpm/tpm/parallel limits; the parallel slot is freed when the call ends. */
+  async function admitKey(call: Call): Promise<void> {
+    const key = call.caller!.key!;
+    checkKey(key, call.requestedModel);
+    if (!key.rpm_limit && !key.tpm_limit && !key.max_parallel_requests) return;
+    const limits = { rpm: key.rpm_limit, tpm: key.tpm_limit, parallel: key.max_parallel_requests };
+    const { refused, current, release } = await limiter.admit(`key:${key.token}`, limits);
+    if (refused) throw keyLimitError(key.key_alias ?? key.key_name ?? "", refused, current ?? 0, { rpm: limits.rpm, tpm: limits.tpm, parallel: limits.parallel }[refused] ?? 0);
+    call.res.once("close", release);
+  }
+
+  /** A deployment the router picks that is under its rpm/tpm for this minute; 429 when none is. */
+  async function pickAdmitted(model: string, group: ResolvedDeployment[], tried: Set<ResolvedDeployment>, limited: Set<ResolvedDeployment>): Promise<ResolvedDeployment> {
+    for (;;) {
+      const open = limited.size ? group.filter((d) => !limited.has(d)) : group;
+      if (!open.length) throw deploymentLimitError(model, group.length);
+      const d = router.pick(model, open, tried);
+      if (!d.params.rpm && !d.params.tpm) return d;
+      const { refused } = await limiter.admit(`deployment:${d.id}`, { rpm: d.params.rpm, tpm: d.params.tpm });
+      if (!refused) return d;
+      limited.add(d);
     }
   }
 
@@ -358,7 +391,13 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
       overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
     });
     if (state && status < 400 && d) recordSpend(call, d, total);
+    if (status < 400 && (call.caller?.key?.tpm_limit || d?.params.tpm)) countTokens(call);
     if (logger.isLevelEnabled("debug")) logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
+  }
+
+  function countTokens(call: Call): void {
+    const scopes = [call.caller?.key?.tpm_limit && `key:${call.caller.key.token}`, call.deployment?.params.tpm && `deployment:${call.deployment.id}`];
+    limiter.addTokens(scopes.filter((s): s is string => !!s), (call.inputTokens ?? 0) + (call.outputTokens ?? 0));
   }
 
   /** Off the hot path: a row on the spend buffer, and the key's spend remembered until the batch lands. */
@@ -380,7 +419,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     handle,
     readiness,
     close: async () => {
-      cache?.close();
+      redis?.close();
       await upstreams.close();
       await state?.close();
     },

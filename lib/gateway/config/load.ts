@@ -46,8 +46,10 @@ export interface GatewayConfig {
   numRetries: number;
   /** Keys and spend in Postgres, when a database URL is configured. */
   database?: { url: string; poolLimit: number; connectionTimeoutMs: number; batchWriteMs: number; allowWhenDown: boolean; spendLogs: boolean };
-  /** The Redis response cache, when `litellm_settings.cache` is on with a Redis `cache_params`. */
-  cache?: { host: string; port: number; password?: string; namespace?: string; ttlSeconds: number };
+  /** Redis for the cache, rate limits and cooldowns: router_settings.redis_*, cache_params, or REDIS_HOST. */
+  redis?: { host: string; port: number; password?: string };
+  /** The response cache in Redis, when `litellm_settings.cache` is on. */
+  cache?: { namespace?: string; ttlSeconds: number };
   /** Settings present in the file that this gateway does not act on (yet): logged at start-up. */
   warnings: string[];
 }
@@ -66,6 +68,8 @@ const IMPLEMENTED = new Set([
   "general_settings.database_url", "general_settings.database_connection_pool_limit", "general_settings.database_connection_timeout",
   "general_settings.proxy_batch_write_at", "general_settings.allow_requests_on_db_unavailable", "general_settings.disable_spend_logs",
   "general_settings.disable_error_logs", "litellm_settings.cache", "litellm_settings.cache_params",
+  "router_settings.redis_host", "router_settings.redis_port", "router_settings.redis_password",
+  "general_settings.store_model_in_db",
 ]);
 
 export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: NodeJS.ProcessEnv }): GatewayConfig {
@@ -98,7 +102,8 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
   const masterKey = resolve(cfg.general_settings.master_key, "general_settings.master_key", false) ?? opts.env.LITELLM_MASTER_KEY;
   const gs = cfg.general_settings;
   const cp = resolve(cfg.litellm_settings.cache_params, "litellm_settings.cache_params", false);
-  const redisHost = cp?.host ?? opts.env.REDIS_HOST;
+  const rs = resolve(cfg.router_settings, "router_settings", false);
+  const redisHost = rs.redis_host ?? cp?.host ?? opts.env.REDIS_HOST;
   const databaseUrl = resolve(gs.database_url, "general_settings.database_url", false) ?? opts.env.DATABASE_URL;
   if (issues.length) throw new ConfigError(issues);
   const groups = new Map<string, ResolvedDeployment[]>();
@@ -113,9 +118,10 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
           batchWriteMs: 1000 * (gs.proxy_batch_write_at ?? 10), allowWhenDown: gs.allow_requests_on_db_unavailable ?? false, spendLogs: !gs.disable_spend_logs,
         }
       : undefined,
-    cache: cfg.litellm_settings.cache && (cp?.type ?? "redis") === "redis" && redisHost
-      ? { host: redisHost, port: Number(cp?.port ?? opts.env.REDIS_PORT ?? 6379), password: cp?.password ?? opts.env.REDIS_PASSWORD, namespace: cp?.namespace, ttlSeconds: cp?.ttl ?? 600 }
+    redis: redisHost
+      ? { host: redisHost, port: Number(rs.redis_port ?? cp?.port ?? opts.env.REDIS_PORT ?? 6379), password: rs.redis_password ?? cp?.password ?? opts.env.REDIS_PASSWORD }
       : undefined,
+    cache: cfg.litellm_settings.cache && (cp?.type ?? "redis") === "redis" && redisHost ? { namespace: cp?.namespace, ttlSeconds: cp?.ttl ?? 600 } : undefined,
     warnings,
   };
 }
