@@ -3,12 +3,13 @@
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadGatewayConfig } from "./config/load.ts";
-import { createLogger } from "./log.ts";
+import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/load.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { HELP, parseGatewayArgs, UsageError } from "./options.ts";
 import { runPrimary } from "./process/primary.ts";
 import { runWorker } from "./process/worker.ts";
 import { VERSION } from "./server.ts";
+import { checkSaltKey, SaltKeyMismatch } from "./state/credentials.ts";
 import { createPool, migrate } from "./state/db.ts";
 
 export interface RunExtras {
@@ -51,9 +52,10 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
   if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
 
   for (const w of config.warnings) lifecycle.warn(w);
-  if (config.database && !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "")) {
-    const ok = await migrateOnce(config.database, lifecycle);
-    if (!ok && !config.database.allowWhenDown) {
+  if (config.database) {
+    const ready = await prepareDatabase(config, !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? ""), lifecycle);
+    if (ready === "salt-mismatch") return 1;
+    if (ready === "unreachable" && !config.database.allowWhenDown) {
       console.error("gatekit gateway: the database is unreachable and allow_requests_on_db_unavailable is off; check DATABASE_URL");
       return 1;
     }
@@ -69,16 +71,27 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
   return runPrimary(opts, lifecycle);
 }
 
-/** Schema migrations, once, by the primary before any worker starts; false when the database can't be reached. */
-async function migrateOnce(db: NonNullable<Awaited<ReturnType<typeof loadGatewayConfig>>["database"]>, log: ReturnType<typeof createLogger>): Promise<boolean> {
+/**
+ * Once, by the primary before any worker starts: the schema migrations (unless DISABLE_SCHEMA_UPDATE), then
+ * the salt key check — a gateway must not serve with stored credentials it can't decrypt.
+ */
+async function prepareDatabase(config: GatewayConfig, runMigrations: boolean, log: Logger): Promise<"ok" | "unreachable" | "salt-mismatch"> {
+  const db = config.database!;
   const pool = createPool(db.url, { max: 1, connectionTimeoutMs: Math.min(db.connectionTimeoutMs, 15_000) });
   try {
-    const applied = await migrate(pool);
-    log.info({ applied }, applied.length ? "database migrations applied" : "database schema up to date");
-    return true;
+    if (runMigrations) {
+      const applied = await migrate(pool);
+      log.info({ applied }, applied.length ? "database migrations applied" : "database schema up to date");
+    }
+    await checkSaltKey(pool, config.saltKey, config.storeModelsInDb);
+    return "ok";
   } catch (e) {
-    log.error({ error: (e as Error).message }, "database migrations could not run");
-    return false;
+    if (e instanceof SaltKeyMismatch) {
+      console.error(`gatekit gateway: ${e.message}`);
+      return "salt-mismatch";
+    }
+    log.error({ error: (e as Error).message }, "the database could not be prepared");
+    return "unreachable";
   } finally {
     await pool.end().catch(() => {});
   }

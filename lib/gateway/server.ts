@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { createAuth, type Caller } from "./auth.ts";
-import type { GatewayConfig, ResolvedDeployment } from "./config/load.ts";
+import { setStoredDeployments, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
 import { GatewayError, badRequest } from "./errors.ts";
 import { readJson } from "./http/body.ts";
 import type { Logger } from "./log.ts";
@@ -19,12 +19,14 @@ import { Upstreams } from "./upstream.ts";
 import { adminRoutes, openState } from "./state/index.ts";
 import { cacheControl, ResponseCache, type CacheControl } from "./state/cache.ts";
 import { checkKey } from "./state/keys.ts";
+import type { ModelStore } from "./state/models.ts";
 import { deploymentLimitError, keyLimitError, RateLimiter } from "./state/limits.ts";
 import { SharedRedis } from "./state/redis.ts";
 import { chunker } from "./providers/shared/openai-shapes.ts";
 import { costOf } from "./state/spend.ts";
 
 export const VERSION = "0.1.0";
+const MODEL_SYNC_MS = 2000;
 
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -58,19 +60,22 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
   const { logger } = opts;
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
-  const state = config.database ? openState(config.database, logger) : undefined;
+  const state = config.database ? openState(config, logger) : undefined;
   const authenticate = createAuth(config.masterKey, state?.keys);
   const redis = config.redis ? new SharedRedis(config.redis, logger) : undefined;
   const cache = config.cache && redis ? new ResponseCache(redis, config.cache) : undefined;
   const limiter = new RateLimiter(redis, opts.workers ?? 1);
-  const admin = state ? adminRoutes(state, authorizeAdmin) : {};
+  const timers: NodeJS.Timeout[] = [];
+  const syncModels = state?.models ? storedModelSync(state.models) : async () => {};
+  const admin = state ? adminRoutes(state, config, authorizeAdmin, syncModels) : {};
   const announcers: Announce[] = [];
   const router = new Router(config, (id, until) => announcers.forEach((a) => a(id, until)));
   const applyCooldown = (id: string, until: number) => router.cooldowns.apply(id, until);
   if (cluster.isWorker) announcers.push(announceCooldown), onPeerCooldown(applyCooldown);
   if (redis) announcers.push(shareCooldownsViaRedis(redis, applyCooldown));
   const upstreams = new Upstreams();
-  const targets = new Map(config.deployments.map((d) => [d, { provider: d.provider, model: d.model, params: d.params } satisfies UpstreamTarget]));
+  const targets = new WeakMap<ResolvedDeployment, UpstreamTarget>();
+  const targetOf = (d: ResolvedDeployment) => targets.get(d) ?? targets.set(d, { provider: d.provider, model: d.model, params: d.params }).get(d)!;
   warnUnsupportedProviders(config, logger);
 
   const routes: Record<string, Handler> = {
@@ -89,6 +94,29 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     "GET /health/readiness": async (c) => send(c, 200, JSON.stringify({ status: "healthy", ...(await readiness()), litellm_version: VERSION })),
     ...Object.fromEntries(Object.entries(admin).map(([route, handler]) => [route, (c: Call) => handler(c.req).then((body) => send(c, 200, JSON.stringify(body)))])),
   };
+
+  /**
+   * Deployments from the database: loaded now, reloaded every few seconds (so other workers and instances see
+   * /model/new and /model/delete) and at once after this worker changed them. Returns the reload.
+   */
+  function storedModelSync(store: ModelStore): () => Promise<void> {
+    let last = "";
+    let failing = false;
+    const reload = async () => {
+      try {
+        const stored = await store.all();
+        failing = false;
+        const text = JSON.stringify(stored);
+        if (text !== last) setStoredDeployments(config, stored, process.env), (last = text);
+      } catch (e) {
+        if (!failing) logger.error({ error: (e as Error).message }, "stored models could not be loaded; serving the ones loaded before");
+        failing = true;
+      }
+    };
+    void reload();
+    timers.push(setInterval(reload, MODEL_SYNC_MS).unref());
+    return reload;
+  }
 
   async function authorizeAdmin(req: IncomingMessage): Promise<void> {
     const caller = await authenticate(req);
@@ -239,7 +267,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     if (!provider || !provider.endpoints.includes(endpoint)) {
       throw badRequest(`Provider ${d.provider} is not supported for ${endpoint} by this gateway (supported: ${knownPrefixes().join(", ")})`);
     }
-    const target = targets.get(d)!;
+    const target = targetOf(d);
     const request = provider.buildRequest(endpoint, body, target, stream);
     const abort = new AbortController();
     call.res.once("close", () => call.res.writableFinished || abort.abort());
@@ -346,7 +374,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     const endpoint: Endpoint = d.mode === "embedding" ? "embedding" : d.mode === "completion" ? "completion" : "chat";
     const body = { embedding: { input: "ping" }, completion: { prompt: "ping", max_tokens: 1 }, chat: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 } }[endpoint];
     try {
-      const up = await upstreams.call(provider.buildRequest(endpoint, { model: d.modelName, ...body }, targets.get(d)!, false), {
+      const up = await upstreams.call(provider.buildRequest(endpoint, { model: d.modelName, ...body }, targetOf(d), false), {
         headersTimeoutMs: Math.min(d.timeoutMs, 30_000), bodyTimeoutMs: Math.min(d.timeoutMs, 30_000), signal: AbortSignal.timeout(30_000),
       });
       const text = await up.body.text();
@@ -419,6 +447,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     handle,
     readiness,
     close: async () => {
+      timers.forEach(clearInterval);
       redis?.close();
       await upstreams.close();
       await state?.close();

@@ -32,12 +32,18 @@ export interface ResolvedDeployment {
   weight: number;
   timeoutMs: number;
   streamTimeoutMs: number;
+  /** Added with /model/new and kept in the database, rather than listed in config.yaml. */
+  stored?: boolean;
 }
 
 export interface GatewayConfig {
   file?: string;
   raw: LitellmConfig;
   masterKey?: string;
+  /** LITELLM_SALT_KEY, else the master key (as LiteLLM): the key stored credentials are sealed with. */
+  saltKey?: string;
+  /** `store_model_in_db`: deployments can be added and deleted through the admin API. */
+  storeModelsInDb: boolean;
   deployments: ResolvedDeployment[];
   /** model_name → its deployments. */
   groups: Map<string, ResolvedDeployment[]>;
@@ -109,7 +115,8 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
   const groups = new Map<string, ResolvedDeployment[]>();
   for (const d of deployments) groups.set(d.modelName, [...(groups.get(d.modelName) ?? []), d]);
   return {
-    file: opts.file, raw: cfg, masterKey: masterKey || undefined, deployments, groups, requestTimeoutMs,
+    file: opts.file, raw: cfg, masterKey: masterKey || undefined, saltKey: opts.env.LITELLM_SALT_KEY || masterKey || undefined,
+    storeModelsInDb: gs.store_model_in_db ?? false, deployments, groups, requestTimeoutMs,
     maxBodyBytes: Math.round((cfg.general_settings.max_request_size_mb ?? 10) * 1024 * 1024),
     numRetries: cfg.router_settings.num_retries ?? cfg.litellm_settings.num_retries ?? 0,
     database: databaseUrl
@@ -124,6 +131,21 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
     cache: cfg.litellm_settings.cache && (cp?.type ?? "redis") === "redis" && redisHost ? { namespace: cp?.namespace, ttlSeconds: cp?.ttl ?? 600 } : undefined,
     warnings,
   };
+}
+
+/**
+ * Puts the database's deployments in place of the ones loaded before, in the same `groups` map the router
+ * reads. A stored deployment whose model group is also in config.yaml joins that group.
+ */
+export function setStoredDeployments(config: GatewayConfig, stored: { model_name: string; litellm_params: unknown; model_info?: unknown }[], env: NodeJS.ProcessEnv): void {
+  const requestTimeoutMs = config.requestTimeoutMs;
+  const fresh = stored.map((m) => {
+    const params = resolveRefs(m.litellm_params as LitellmParams, "litellm_params", env, () => {});
+    return { ...toDeployment(m.model_name, params, m.model_info as { id?: string }, requestTimeoutMs, config.raw.router_settings.stream_timeout), stored: true };
+  });
+  config.deployments = [...config.deployments.filter((d) => !d.stored), ...fresh];
+  config.groups.clear();
+  for (const d of config.deployments) config.groups.set(d.modelName, [...(config.groups.get(d.modelName) ?? []), d]);
 }
 
 function readYaml(file: string): unknown {

@@ -41,6 +41,18 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX "LiteLLM_SpendLogs_api_key_idx" ON "LiteLLM_SpendLogs" (api_key);
       CREATE INDEX "LiteLLM_SpendLogs_startTime_idx" ON "LiteLLM_SpendLogs" ("startTime");`,
   },
+  {
+    version: 2,
+    sql: `
+      -- Deployments added with /model/new; secrets in litellm_params are sealed (credentials.ts).
+      CREATE TABLE "LiteLLM_ProxyModelTable" (
+        model_id text PRIMARY KEY, model_name text NOT NULL,
+        litellm_params jsonb NOT NULL, model_info jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- A value sealed under the salt key, to refuse a start with a different one.
+      CREATE TABLE gatekit_salt_check (id integer PRIMARY KEY CHECK (id = 1), probe text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`,
+  },
 ];
 
 /** Applies the migrations this database lacks; concurrent starters wait on the lock and find nothing to do. */

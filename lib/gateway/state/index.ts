@@ -1,22 +1,29 @@
-// The gateway's state in Postgres: the pool, the key store, the spend writer, and LiteLLM's admin routes.
+// The gateway's state in Postgres: the pool, the key store, the spend writer, the stored deployments, and
+// LiteLLM's admin routes for them.
 import type { IncomingMessage } from "node:http";
 import type { GatewayConfig } from "../config/load.ts";
 import { GatewayError } from "../errors.ts";
 import { readJson } from "../http/body.ts";
 import type { Logger } from "../log.ts";
 import { createPool, type Pool } from "./db.ts";
+import { Sealer } from "./credentials.ts";
 import { KeyStore } from "./keys.ts";
+import { ModelStore, redact } from "./models.ts";
 import { SpendWriter } from "./spend.ts";
 
 export interface State {
   pool: Pool;
   keys: KeyStore;
   spend?: SpendWriter;
+  /** With `store_model_in_db`. */
+  models?: ModelStore;
   close(): Promise<void>;
 }
 
-export function openState(db: NonNullable<GatewayConfig["database"]>, logger: Logger): State {
+export function openState(config: GatewayConfig, logger: Logger): State {
+  const db = config.database!;
   const pool = createPool(db.url, { max: db.poolLimit, connectionTimeoutMs: db.connectionTimeoutMs });
+  const models = config.storeModelsInDb ? new ModelStore(pool, config.saltKey ? new Sealer(config.saltKey) : undefined) : undefined;
   const keys = new KeyStore(pool, db.allowWhenDown);
   let warned = false;
   const spend = db.spendLogs
@@ -30,7 +37,7 @@ export function openState(db: NonNullable<GatewayConfig["database"]>, logger: Lo
     : undefined;
   spend?.start();
   return {
-    pool, keys, spend,
+    pool, keys, spend, models,
     close: async () => {
       await spend?.close();
       await pool.end().catch(() => {});
@@ -40,10 +47,16 @@ export function openState(db: NonNullable<GatewayConfig["database"]>, logger: Lo
 
 type AdminHandler = (req: IncomingMessage) => Promise<unknown>;
 
-/** LiteLLM's admin API for keys and spend; every route needs the master key. */
-export function adminRoutes(state: State, authorizeAdmin: (req: IncomingMessage) => Promise<void>): Record<string, AdminHandler> {
+/** LiteLLM's admin API for keys, spend and models; every route needs the master key. */
+export function adminRoutes(
+  state: State, config: GatewayConfig, authorizeAdmin: (req: IncomingMessage) => Promise<void>, modelsChanged: () => Promise<void>,
+): Record<string, AdminHandler> {
   const query = (req: IncomingMessage) => new URL(req.url ?? "/", "http://x").searchParams;
   const body = (req: IncomingMessage) => readJson(req, 1024 * 1024);
+  const storedModels = () => {
+    if (state.models) return state.models;
+    throw new GatewayError(400, "BadRequestError", "storing models needs `general_settings.store_model_in_db: true`", "store_model_in_db");
+  };
   const guarded = (h: AdminHandler): AdminHandler => async (req) => (await authorizeAdmin(req), h(req));
   const required = (value: unknown, name: string) => {
     if (typeof value !== "string" || !value) throw new GatewayError(400, "BadRequestError", `'${name}' is required`, name);
@@ -65,6 +78,19 @@ export function adminRoutes(state: State, authorizeAdmin: (req: IncomingMessage)
       return { deleted_keys: await state.keys.delete(keys.map(String)) };
     }),
     "GET /key/list": guarded(async () => ({ keys: (await state.keys.list()).map((k) => k.token) })),
+    "POST /model/new": guarded(async (req) => {
+      const added = await storedModels().add(await body(req));
+      await modelsChanged();
+      return added;
+    }),
+    "POST /model/delete": guarded(async (req) => {
+      const { id } = await body(req);
+      await storedModels().remove(id);
+      await modelsChanged();
+      return { message: `Model: ${id} deleted successfully` };
+    }),
+    "GET /model/info": guarded(async () => ({ data: modelInfo(config) })),
+    "GET /v1/model/info": guarded(async () => ({ data: modelInfo(config) })),
     "GET /spend/logs": guarded(async (req) => {
       await state.spend?.flush();
       const apiKey = query(req).get("api_key");
@@ -75,4 +101,13 @@ export function adminRoutes(state: State, authorizeAdmin: (req: IncomingMessage)
       return rows;
     }),
   };
+}
+
+/** Every deployment as LiteLLM's /model/info lists it, without credentials. */
+function modelInfo(config: GatewayConfig) {
+  return config.deployments.map((d) => ({
+    model_name: d.modelName,
+    litellm_params: redact(d.params),
+    model_info: { id: d.id, mode: d.mode, db_model: d.stored ?? false },
+  }));
 }
