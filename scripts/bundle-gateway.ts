@@ -21,6 +21,8 @@ export async function bundleGateway(): Promise<{ file: string; bytes: number; in
     // CommonJS dependencies (pino) call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __gatekitRequire } from 'node:module'; const require = __gatekitRequire(import.meta.url);" },
     logLevel: "warning",
+    // The embedded database is for local runs; an image always has a real Postgres (DATABASE_URL).
+    external: ["@electric-sql/pglite", "@electric-sql/pglite-socket"],
   });
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = inputs.filter((i) => FORBIDDEN.test(i));

@@ -5,12 +5,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/load.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { HELP, parseGatewayArgs, UsageError } from "./options.ts";
+import { HELP, parseGatewayArgs, UsageError, type GatewayOptions } from "./options.ts";
 import { runPrimary } from "./process/primary.ts";
 import { runWorker } from "./process/worker.ts";
 import { VERSION } from "./server.ts";
 import { checkSaltKey, SaltKeyMismatch } from "./state/credentials.ts";
 import { createPool, migrate } from "./state/db.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./state/embedded.ts";
 
 export interface RunExtras {
   /** A config given as an object (gatekit's --env), instead of a file. */
@@ -39,9 +40,10 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
     console.error("gatekit gateway: no config: pass --config FILE (or set CONFIG_FILE_PATH), or --env NAME");
     return 2;
   }
+  const load = () => loadGatewayConfig({ file: extras.config === undefined ? opts.config : extras.source, config: extras.config, env: process.env });
   let config;
   try {
-    config = loadGatewayConfig({ file: extras.config === undefined ? opts.config : extras.source, config: extras.config, env: process.env });
+    config = load();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`gatekit gateway: the config is not valid:\n${e.issues.map((i) => `  ${i.file} ${i.path || "(file)"}: ${i.message}`).join("\n")}`);
@@ -52,6 +54,8 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
   if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
 
   for (const w of config.warnings) lifecycle.warn(w);
+  const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
+  if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
   if (config.database) {
     const ready = await prepareDatabase(config, !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? ""), lifecycle);
     if (ready === "salt-mismatch") return 1;
@@ -66,9 +70,29 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
     api: `http://${opts.host}:${opts.port}`,
     health: opts.separateHealthApp ? `http://${opts.host}:${opts.healthPort}` : "on the api port",
     workers: opts.numWorkers, mode: opts.mode, config: config.file ?? extras.source,
-    models: [...config.groups.keys()], mockModels: mocks, envFiles, database: config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off", cache: "in-process",
+    models: [...config.groups.keys()], mockModels: mocks, envFiles, cache: config.redis ? `redis ${config.redis.host}:${config.redis.port}` : "none",
+    database: embedded ? `embedded PGlite in ${embedded.dataDir}` : config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off",
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
-  return runPrimary(opts, lifecycle);
+  const code = await runPrimary(opts, lifecycle);
+  await embedded?.close();
+  return code;
+}
+
+/**
+ * No DATABASE_URL: in DEV mode (or with GATEKIT_DATA_DIR set) the primary runs the embedded database, so
+ * keys and spend work with zero set-up; its URL reaches the workers through DATABASE_URL.
+ */
+async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<EmbeddedPostgres | undefined> {
+  if (opts.mode === "PRODUCTION" && !env.GATEKIT_DATA_DIR) return undefined;
+  const poolLimit = config.raw.general_settings.database_connection_pool_limit ?? 10;
+  try {
+    const embedded = await startEmbeddedPostgres(env.GATEKIT_DATA_DIR || join(".gatekit", "data"), poolLimit * opts.numWorkers + 2);
+    process.env.DATABASE_URL = embedded.url;
+    return embedded;
+  } catch (e) {
+    log.warn({ error: (e as Error).message }, "no embedded database: virtual keys and spend logs are off");
+    return undefined;
+  }
 }
 
 /**
