@@ -1,7 +1,9 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
 // ratio for whole and streamed chat, a 3-deployment group, added latency at a fixed 1,000 RPS, time to first
-// streamed chunk, and the worker's RSS. Options: --duration S, --connections N, --quick, --soak, --json.
+// streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
+// logs batched into Postgres, metrics — on a second gateway, with the Postgres connections it held at most.
+// Options: --duration S, --connections N, --quick, --soak, --json.
 import { execa, type ResultPromise } from "execa";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +11,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { request } from "undici";
+import pg from "pg";
 import { bundleGateway } from "../scripts/bundle-gateway.ts";
+import { startPostgres, type TestPostgres } from "../test/support/postgres.ts";
+import { startRedis, type TestRedis } from "../test/support/redis.ts";
 
 const { values: args } = parseArgs({
   options: { duration: { type: "string" }, connections: { type: "string", default: "32" }, quick: { type: "boolean" }, soak: { type: "boolean" }, json: { type: "boolean" } },
@@ -17,9 +22,11 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
 const CONNECTIONS = Number(args.connections);
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091 };
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093 };
+const POOL_LIMIT = 10;
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
 const children: ResultPromise[] = [];
+const services: { stop(): Promise<void> }[] = [];
 const work = mkdtempSync(join(tmpdir(), "gatekit-bench-"));
 
 interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; ratio?: number }
@@ -42,9 +49,9 @@ async function main() {
   const rssBefore = rssMb(workerPid);
 
   const rows: Row[] = [];
-  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row) => {
-    await load(url, model, 1); // warm-up
-    const r = { target, mode, ...(await load(url, model, DURATION)) };
+  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY) => {
+    await load(url, model, 1, key); // warm-up
+    const r = { target, mode, ...(await load(url, model, DURATION, key)) };
     rows.push(floorRow ? { ...r, ratio: r.rps / floorRow.rps } : r);
     return r;
   };
@@ -58,7 +65,13 @@ async function main() {
   const ttfb = await firstChunk();
   const rssAfter = rssMb(workerPid);
   const soak = args.soak ? await soakRss(gateway, workerPid) : undefined;
-  const result = { machine: `${(await import("node:os")).cpus().length} cores`, upstream, durationSeconds: DURATION, connections: CONNECTIONS, rows, fixedRate1000: fixed, firstChunkMs: ttfb, workerRssMb: { before: rssBefore, after: rssAfter }, soak };
+
+  const production = await startProductionGateway();
+  const peak = production.watchConnections();
+  await measure("gatekit production path, master key", "chat", production.url, "bench", floorJson);
+  await measure("gatekit production path, virtual key + rpm limit", "chat", production.url, "bench", floorJson, production.key);
+  const productionPath = { maxPgConnections: peak.stop(), poolTimesWorkers: POOL_LIMIT, spendRows: await production.spendRows() };
+  const result = { machine: `${(await import("node:os")).cpus().length} cores`, upstream, durationSeconds: DURATION, connections: CONNECTIONS, rows, fixedRate1000: fixed, firstChunkMs: ttfb, workerRssMb: { before: rssBefore, after: rssAfter }, productionPath, soak };
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else print(result);
 }
@@ -84,18 +97,70 @@ async function startUpstreams(): Promise<string> {
   return "node mock (bench/mock-upstream.ts)";
 }
 
+/**
+ * The full production path on its own gateway (one worker, like the first): Postgres for keys and spend
+ * (batches every 5 s), Redis for a virtual key's rpm limit (high enough never to refuse: it is the check that
+ * is measured), metrics as always.
+ */
+async function startProductionGateway() {
+  const [db, redis] = await Promise.all([startPostgres(), startRedis()]);
+  services.push({ stop: () => db.destroy() }, redis);
+  const config = `${gatewayConfig()}  database_url: os.environ/DATABASE_URL
+  database_connection_pool_limit: ${POOL_LIMIT}
+  proxy_batch_write_at: 5
+  allow_requests_on_db_unavailable: true
+router_settings: { redis_host: 127.0.0.1, redis_port: ${redis.port}, redis_password: os.environ/REDIS_PASSWORD }
+`;
+  writeFileSync(join(work, "production.yaml"), config.replace("general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n", "general_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"));
+  spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "production.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.production), "--num_workers", "1"], {
+    LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.productionHealth), LITELLM_MODE: "PRODUCTION",
+    DATABASE_URL: db.url, REDIS_PASSWORD: redis.password,
+  });
+  await waitHttp(`http://127.0.0.1:${PORTS.productionHealth}/health/readiness`, true);
+  const url = `http://127.0.0.1:${PORTS.production}/v1/chat/completions`;
+  const generated = await fetch(`http://127.0.0.1:${PORTS.production}/key/generate`, {
+    method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "bench", rpm_limit: 1_000_000_000 }),
+  });
+  const key = ((await generated.json()) as { key: string }).key;
+  return { url, key, watchConnections: () => watchConnections(db), spendRows: () => countRows(db, `SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs"`) };
+}
+
+/** Samples the gateway's Postgres connections (every client backend but the sampler's) until stopped; the most seen. */
+function watchConnections(db: TestPostgres) {
+  let max = 0;
+  const client = new pg.Client(db.url);
+  const ready = client.connect();
+  const timer = setInterval(async () => {
+    await ready;
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`);
+    max = Math.max(max, rows[0].n);
+  }, 200);
+  return { stop: () => (clearInterval(timer), void client.end(), max) };
+}
+
+async function countRows(db: TestPostgres, sql: string): Promise<number> {
+  await new Promise((r) => setTimeout(r, 6000)); // the last batch
+  const client = new pg.Client(db.url);
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
 /** One load run in a separate process: wrk when installed, else autocannon's CLI. */
-async function load(url: string, model: string, seconds: number): Promise<Omit<Row, "target" | "mode">> {
+async function load(url: string, model: string, seconds: number, key = KEY): Promise<Omit<Row, "target" | "mode">> {
   const body = BODY.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
   if (existsSync("/usr/bin/wrk")) {
     const script = join(work, "chat.lua");
-    writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${KEY}"\nwrk.body='${body}'\n`);
+    writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${key}"\nwrk.body='${body}'\n`);
     const r = await execa("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, url]);
     const ms = (label: string) => toMs(new RegExp(`^\\s*${label}%\\s+([\\d.]+\\w+)`, "m").exec(r.stdout)?.[1] ?? "0ms");
     const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0) + Number(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
     return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)![1]), p50: ms("50"), p99: ms("99"), errors };
   }
-  const r = await execa("npx", ["autocannon", "-j", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${KEY}`, "-b", body, url]);
+  const r = await execa("npx", ["autocannon", "-j", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", "POST", "-H", "content-type=application/json", "-H", `authorization=Bearer ${key}`, "-b", body, url]);
   const j = JSON.parse(r.stdout);
   return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
 }
@@ -176,9 +241,14 @@ async function waitHttp(url: string, ok = false, timeoutMs = 20_000) {
 async function stopAll() {
   for (const c of children) c.kill("SIGTERM");
   await Promise.allSettled(children);
+  await Promise.allSettled(services.map((s) => s.stop()));
 }
 
-function print(r: { machine: string; upstream: string; durationSeconds: number; connections: number; rows: Row[]; fixedRate1000: Record<string, { p50: number; p99: number }>; firstChunkMs: { direct: number; gateway: number; added: number }; workerRssMb: { before: number; after: number } }) {
+function print(r: {
+  machine: string; upstream: string; durationSeconds: number; connections: number; rows: Row[]; fixedRate1000: Record<string, { p50: number; p99: number }>;
+  firstChunkMs: { direct: number; gateway: number; added: number }; workerRssMb: { before: number; after: number };
+  productionPath: { maxPgConnections: number; poolTimesWorkers: number; spendRows: number };
+}) {
   console.log(`gatekit bench — ${r.machine}, ${r.connections} connections, ${r.durationSeconds} s per row, upstream: ${r.upstream}\n`);
   console.log("| target | mode | RPS | p50 ms | p99 ms | errors | vs floor |\n|---|---|---:|---:|---:|---:|---:|");
   for (const row of r.rows) {
@@ -188,6 +258,8 @@ function print(r: { machine: string; upstream: string; durationSeconds: number; 
   console.log(`\nat 1,000 RPS: floor p50 ${f.floor!.p50} ms / p99 ${f.floor!.p99} ms; gateway p50 ${f.gateway!.p50} ms / p99 ${f.gateway!.p99} ms; added p99 ${(f.gateway!.p99 - f.floor!.p99).toFixed(2)} ms`);
   console.log(`first streamed chunk (upstream waits 50 ms): direct ${r.firstChunkMs.direct.toFixed(2)} ms, through the gateway ${r.firstChunkMs.gateway.toFixed(2)} ms, added ${r.firstChunkMs.added.toFixed(2)} ms (median)`);
   console.log(`gateway worker RSS: ${r.workerRssMb.before.toFixed(1)} MB before, ${r.workerRssMb.after.toFixed(1)} MB after the runs`);
+  const p = r.productionPath;
+  console.log(`production path: at most ${p.maxPgConnections} Postgres connections (pool × workers = ${p.poolTimesWorkers}); ${p.spendRows} spend rows written`);
 }
 
 try {

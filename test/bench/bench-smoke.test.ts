@@ -11,6 +11,7 @@ describe("npm run bench", () => {
     expect(out.rows.map((row: { target: string; mode: string }) => `${row.target}/${row.mode}`)).toEqual([
       "node passthrough (floor)/chat", "gatekit gateway/chat", "gatekit gateway, group of 3/chat",
       "node passthrough (floor)/chat stream", "gatekit gateway/chat stream",
+      "gatekit production path, master key/chat", "gatekit production path, virtual key + rpm limit/chat",
     ]);
     for (const row of out.rows) {
       expect(row.rps).toBeGreaterThan(0);
@@ -19,5 +20,9 @@ describe("npm run bench", () => {
     expect(out.rows[1].ratio).toBeGreaterThan(0);
     expect(out.firstChunkMs.gateway).toBeGreaterThan(0);
     expect(out.workerRssMb.after).toBeGreaterThan(0);
+    // The production path: spend rows landed, and Postgres connections never outgrew pool × workers.
+    expect(out.productionPath.spendRows).toBeGreaterThan(0);
+    expect(out.productionPath.maxPgConnections).toBeGreaterThan(0);
+    expect(out.productionPath.maxPgConnections).toBeLessThanOrEqual(out.productionPath.poolTimesWorkers);
   }, 300_000);
 });

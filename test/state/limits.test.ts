@@ -83,6 +83,21 @@ describe("rate limits shared through Redis", () => {
     expect(Number(error.headers?.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("a busy limit, taken from Redis in leases, never admits more than the limit across instances", async () => {
+    const key = await newKey({ rpm_limit: 300 });
+    await awayFromMinuteEdge(20_000);
+    const one = (gw: TestGateway) => fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "busy" }] }),
+    }).then((r) => r.status);
+    const statuses = await Promise.all(Array.from({ length: 400 }, (_, i) => one(i % 2 ? b : a)));
+    const served = statuses.filter((s) => s === 200).length;
+    // At most 1% of the limit (3) per instance may sit unused in a lease when the limit is reached.
+    expect(served).toBeLessThanOrEqual(300);
+    expect(served).toBeGreaterThanOrEqual(294);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(400 - served);
+  });
+
   it("a key's tpm_limit counts the tokens of finished requests on either instance", async () => {
     const key = await newKey({ tpm_limit: 30 }); // the mock answers 18 tokens a call
     await awayFromMinuteEdge();

@@ -1,6 +1,12 @@
 // Rate limits: rpm, tpm and max_parallel_requests per virtual key, rpm and tpm per deployment. Counted in
 // Redis in one-minute windows, so a limit holds across the workers and instances that share it; while Redis
 // is down each worker counts its share of the limit (limit ÷ workers) so the instance still holds it.
+//
+// rpm is taken from Redis in leases rather than one request at a time: a worker asks for a few requests'
+// worth and admits locally until they are used. The lease doubles while it lasts under 50 ms and halves when
+// it lasts over 500 ms, capped at 1% of the limit: a small or slow limit is counted request by request (exact),
+// a busy one costs a Redis round trip every few hundred requests. A lease never exceeds the limit; what a
+// worker leased and did not use by the end of the minute is the error, and it can only refuse early.
 import { GatewayError } from "../errors.ts";
 import type { SharedRedis } from "./redis.ts";
 
@@ -11,61 +17,101 @@ export type Release = () => void;
 
 const WINDOW_MS = 60_000;
 const PARALLEL_TTL_S = 600; // a crashed worker's parallel slots free themselves
+const TPM_FRESH_MS = 1000; // a lease's view of the tpm counter is re-read at least this often
 
-// KEYS: rpm counter, tpm counter, parallel counter. ARGV: rpm, tpm, parallel limits (0 = none), window ttl.
-// Returns 0 when admitted, else 1 (rpm), 2 (tpm) or 3 (parallel) and the current count.
+// KEYS: rpm counter, tpm counter, parallel counter. ARGV: rpm, tpm, parallel limits (0 = none), window ttl,
+// requests wanted. Returns {0, tpm, granted} when admitted, else {1 (rpm) | 2 (tpm) | 3 (parallel), current, 0}.
 const ADMIT = `
 local tpm = tonumber(redis.call('GET', KEYS[2]) or '0')
-if ARGV[2] ~= '0' and tpm >= tonumber(ARGV[2]) then return {2, tpm} end
+if ARGV[2] ~= '0' and tpm >= tonumber(ARGV[2]) then return {2, tpm, 0} end
 if ARGV[3] ~= '0' then
   local p = redis.call('INCR', KEYS[3])
   redis.call('EXPIRE', KEYS[3], ${PARALLEL_TTL_S})
-  if p > tonumber(ARGV[3]) then redis.call('DECR', KEYS[3]) return {3, p - 1} end
+  if p > tonumber(ARGV[3]) then redis.call('DECR', KEYS[3]) return {3, p - 1, 0} end
 end
-local rpm = redis.call('INCR', KEYS[1])
-if rpm == 1 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
-if ARGV[1] ~= '0' and rpm > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
-  if ARGV[3] ~= '0' then redis.call('DECR', KEYS[3]) end
-  return {1, rpm - 1}
+local want = tonumber(ARGV[5])
+local rpm = redis.call('INCRBY', KEYS[1], want)
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+local granted = want
+if ARGV[1] ~= '0' then
+  local before = rpm - want
+  if before >= tonumber(ARGV[1]) then
+    redis.call('DECRBY', KEYS[1], want)
+    if ARGV[3] ~= '0' then redis.call('DECR', KEYS[3]) end
+    return {1, before, 0}
+  end
+  granted = math.min(want, tonumber(ARGV[1]) - before)
+  if granted < want then redis.call('DECRBY', KEYS[1], want - granted) end
 end
-return {0, rpm}`;
+return {0, tpm, granted}`;
 
 type Refusal = "rpm" | "tpm" | "parallel";
 const REFUSALS: Record<number, Refusal> = { 1: "rpm", 2: "tpm", 3: "parallel" };
 
+export interface Admission { refused?: Refusal; current?: number; release: Release }
+
+/** Requests this worker may still admit in `window` without asking Redis. */
+interface Lease { window: number; left: number; size: number; at: number; tpm: number }
+
 export class RateLimiter {
   private readonly local = new Map<string, { window: number; count: number }>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly leasing = new Map<string, Promise<Admission>>();
 
   constructor(private readonly redis: SharedRedis | undefined, private readonly workers: number) {
     redis?.client.defineCommand("gatekitAdmit", { numberOfKeys: 3, lua: ADMIT });
   }
 
-  /**
-   * Counts one request against `limits` for `scope` (e.g. `key:<hash>`); returns undefined when admitted
-   * (with a release for parallel slots), or the limit it crossed.
-   */
-  async admit(scope: string, limits: Limits): Promise<{ refused?: Refusal; current?: number; release: Release }> {
+  /** Counts one request against `limits` for `scope` (e.g. `key:<hash>`): admitted, or the limit it crossed. */
+  async admit(scope: string, limits: Limits): Promise<Admission> {
     const window = Math.floor(Date.now() / WINDOW_MS);
     const [rpm, tpm, parallel] = [limits.rpm ?? 0, limits.tpm ?? 0, limits.parallel ?? 0];
-    if (this.redis?.ready) {
-      const keys = this.keys(scope, window);
+    if (!this.redis?.ready) return this.admitLocally(scope, window, { rpm, tpm, parallel });
+    if (parallel) return this.fromRedis(scope, window, { rpm, tpm, parallel }, 1);
+    for (;;) {
+      const lease = this.leases.get(scope);
+      if (lease && lease.window === window && lease.left > 0 && (!tpm || (lease.tpm < tpm && Date.now() - lease.at < TPM_FRESH_MS))) {
+        lease.left--;
+        return { release: noop };
+      }
+      // One lease request per scope at a time; the others wait for it and look again.
+      const pending = this.leasing.get(scope);
+      if (pending) {
+        const result = await pending;
+        if (result.refused) return result;
+        continue;
+      }
+      const request = this.fromRedis(scope, window, { rpm, tpm, parallel }, nextSize(lease, window, rpm));
+      this.leasing.set(scope, request);
       try {
-        const [code, current] = (await (this.redis.client as unknown as RedisAdmit).gatekitAdmit(keys.rpm, keys.tpm, keys.parallel, rpm, tpm, parallel, 120)) as [number, number];
-        const release = parallel && !code ? () => void this.redis!.client.decr(keys.parallel).catch(() => {}) : noop;
-        return { refused: REFUSALS[code], current, release };
-      } catch {
-        // Redis went away mid-request: count locally below.
+        return await request;
+      } finally {
+        this.leasing.delete(scope);
       }
     }
-    return this.admitLocally(scope, window, { rpm, tpm, parallel });
+  }
+
+  private async fromRedis(scope: string, window: number, limits: { rpm: number; tpm: number; parallel: number }, size: number): Promise<Admission> {
+    const keys = this.keys(scope, window);
+    try {
+      const [code, current, granted] = (await (this.redis!.client as unknown as RedisAdmit).gatekitAdmit(keys.rpm, keys.tpm, keys.parallel, limits.rpm, limits.tpm, limits.parallel, 120, size)) as [number, number, number];
+      if (code) return { refused: REFUSALS[code], current, release: noop };
+      if (!limits.parallel) this.leases.set(scope, { window, left: granted - 1, size, at: Date.now(), tpm: current });
+      return { release: limits.parallel ? () => void this.redis!.client.decr(keys.parallel).catch(() => {}) : noop };
+    } catch {
+      return this.admitLocally(scope, window, limits); // Redis went away mid-request
+    }
   }
 
   /** Tokens a finished request used, for the tpm windows of every scope it counted in. */
   addTokens(scopes: string[], tokens: number): void {
     if (!tokens) return;
     const window = Math.floor(Date.now() / WINDOW_MS);
-    for (const scope of scopes) this.bump(`${scope}:tpm:${window}`, tokens);
+    for (const scope of scopes) {
+      this.bump(`${scope}:tpm:${window}`, tokens);
+      const lease = this.leases.get(scope);
+      if (lease) lease.tpm += tokens;
+    }
     if (!this.redis?.ready) return;
     const pipeline = this.redis.client.pipeline();
     for (const scope of scopes) pipeline.incrby(this.keys(scope, window).tpm, tokens).expire(this.keys(scope, window).tpm, 120);
@@ -98,6 +144,15 @@ export class RateLimiter {
   private keys(scope: string, window: number) {
     return { rpm: `gatekit:limit:${scope}:rpm:${window}`, tpm: `gatekit:limit:${scope}:tpm:${window}`, parallel: `gatekit:limit:${scope}:parallel` };
   }
+}
+
+/** The next lease: grown while leases are used up fast, shrunk when slow, at most 1% of the limit. */
+function nextSize(last: Lease | undefined, window: number, rpm: number): number {
+  const cap = rpm ? Math.max(1, Math.floor(rpm / 100)) : 1000;
+  if (!last) return 1;
+  const lasted = Date.now() - last.at;
+  const size = last.window !== window ? last.size : lasted < 50 ? last.size * 2 : lasted > 500 ? Math.floor(last.size / 2) : last.size;
+  return Math.min(cap, Math.max(1, size));
 }
 
 type RedisAdmit = { gatekitAdmit(...args: (string | number)[]): Promise<unknown> };
