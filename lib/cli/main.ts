@@ -5,6 +5,8 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(args: 
   synth: { about: "validate, then synthesize the CDKTF stacks into cdktf.out/", load: () => import("./commands/synth.ts") },
   review: { about: "what a change does to each environment stack, against a git ref", load: () => import("./commands/review.ts") },
   "salt-key": { about: "record or rotate an environment's salt key fingerprint", load: () => import("./commands/salt-key.ts") },
+  deploy: { about: "validate, build local images, then cdktf deploy one environment's stack", load: () => import("./commands/deploy.ts") },
+  destroy: { about: "cdktf destroy one environment's stack (retained volumes stay)", load: () => import("./commands/destroy.ts") },
   images: { about: "build the local images a stack needs, without a registry", load: () => import("./commands/images.ts") },
   gateway: { about: "run the LiteLLM-compatible gateway (the image's entrypoint)", load: () => import("./commands/gateway.ts") },
 };

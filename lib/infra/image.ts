@@ -1,4 +1,6 @@
-// Where a service's image comes from: built from a template of this repository, or a pinned reference.
+// Where a service's image comes from: built by the provider from a template of this repository, a pinned
+// registry reference (pulled when missing), or a tag `gatekit images build` made on the engine (present, so
+// never pulled).
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { Construct } from "constructs";
 import type { ImageSource } from "../model/types.ts";

@@ -4,6 +4,8 @@ import { stringify } from "yaml";
 import { envRefName } from "../gateway/config/schema.ts";
 import { secretRefsIn, secretVariables } from "../spec/secrets.ts";
 import type { Environment, Spec } from "../spec/schema.ts";
+import { imageFor } from "./images.ts";
+import { HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxyConfig } from "./load-balancer.ts";
 import type { DeploymentModel, HealthProbe, ServiceModel } from "./types.ts";
 
 export const CONFIG_PATH = "/app/config.yaml";
@@ -16,8 +18,14 @@ const secret = (ref: string, url = false) => `{{secret:${envRefName(ref)}${url ?
 
 export function resolveEnvironment({ name, spec }: Environment): DeploymentModel {
   const nets = networkNames(name, spec);
-  const services = [postgresService(name, spec, nets), ...(spec.redis ? [redisService(name, spec, nets)] : []), ...gatewayServices(name, spec, nets)];
-  const gateways = services.filter((s) => s.role === "gateway");
+  const gatewayTier = gatewayServices(name, spec, nets);
+  const balanced = spec.gateway.instances > 1;
+  const services = [
+    postgresService(name, spec, nets), ...(spec.redis ? [redisService(name, spec, nets)] : []), ...gatewayTier,
+    ...(balanced ? [loadBalancerService(name, spec, nets, gatewayTier)] : []),
+  ];
+  // Clients reach the load balancer when there is one, else each instance.
+  const entry = services.filter((s) => s.role === (balanced ? "load_balancer" : "gateway"));
   const url = (s: ServiceModel, port: string) => `http://${spec.host.publish_address}:${s.ports.find((p) => p.name === port)!.host}`;
   return {
     environment: name,
@@ -32,7 +40,7 @@ export function resolveEnvironment({ name, spec }: Environment): DeploymentModel
     secrets: secretVariables(spec).filter((v) => v !== "DATABASE_URL"),
     saltKeyVariable: envRefName(spec.secrets.salt_key)!,
     services,
-    endpoints: { gateway: gateways.map((g) => url(g, "api")), health: gateways.map((g) => url(g, "health")) },
+    endpoints: { gateway: entry.map((g) => url(g, "api")), health: entry.map((g) => url(g, "health")) },
   };
 }
 
@@ -60,7 +68,7 @@ function postgresService(name: string, spec: Spec, nets: { internal: string }): 
   const pg = spec.postgres;
   return {
     key: "postgres", role: "postgres", containerName: `${name}-postgres`,
-    image: { kind: "pull", name: pg.image },
+    image: imageFor(spec, "postgres"),
     command: ["postgres", "-c", `max_connections=${pg.max_connections}`],
     env: { POSTGRES_USER: pg.user, POSTGRES_DB: pg.database, POSTGRES_PASSWORD: secret(pg.password), PGDATA: "/var/lib/postgresql/data/pgdata" },
     ports: pg.host_port ? [{ name: "postgres", container: POSTGRES_PORT, host: pg.host_port, address: spec.host.publish_address }] : [],
@@ -83,7 +91,7 @@ function redisService(name: string, spec: Spec, nets: { internal: string }): Ser
   const server = `exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory ${r.maxmemory} --maxmemory-policy ${r.maxmemory_policy} ${persistence}`;
   return {
     key: "redis", role: "redis", containerName: `${name}-redis`,
-    image: { kind: "pull", name: r.image },
+    image: imageFor(spec, "redis"),
     command: ["sh", "-c", server],
     env: { REDIS_PASSWORD: secret(r.password), REDISCLI_AUTH: secret(r.password) },
     ports: r.host_port ? [{ name: "redis", container: REDIS_PORT, host: r.host_port, address: spec.host.publish_address }] : [],
@@ -102,9 +110,9 @@ function redisService(name: string, spec: Spec, nets: { internal: string }): Ser
 function gatewayServices(name: string, spec: Spec, nets: { public: string; internal: string }): ServiceModel[] {
   const g = spec.gateway;
   const bundled = "build" in g.image;
-  const image = bundled
-    ? { kind: "build" as const, name: (g.image as { tag: string }).tag, dockerfile: "templates/gateway.Dockerfile", buildArgs: {} }
-    : { kind: "pull" as const, name: (g.image as { name: string }).name };
+  const image = imageFor(spec, "gateway");
+  // Behind a load balancer instances publish nothing: the balancer owns the ports.
+  const publish = g.instances === 1;
   const health = `http://127.0.0.1:${g.health_port}/health/liveliness`;
   const test = bundled
     ? ["CMD", "node", "-e", `fetch('${health}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]
@@ -115,10 +123,12 @@ function gatewayServices(name: string, spec: Spec, nets: { public: string; inter
     image,
     command: gatewayCommand(spec, bundled),
     env: gatewayEnv(spec),
-    ports: [
-      { name: "api", container: g.port, host: g.port + i, address: spec.host.publish_address },
-      { name: "health", container: g.health_port, host: g.health_port + i, address: spec.host.publish_address },
-    ],
+    ports: publish
+      ? [
+          { name: "api", container: g.port, host: g.port, address: spec.host.publish_address },
+          { name: "health", container: g.health_port, host: g.health_port, address: spec.host.publish_address },
+        ]
+      : [],
     health: probe(test, g.healthcheck),
     volumes: [],
     tmpfs: ["/tmp"],
@@ -129,6 +139,31 @@ function gatewayServices(name: string, spec: Spec, nets: { public: string; inter
     dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
     stopGraceSeconds: g.graceful_shutdown_timeout,
   }));
+}
+
+function loadBalancerService(name: string, spec: Spec, nets: { public: string }, gateways: ServiceModel[]): ServiceModel {
+  const g = spec.gateway;
+  // The haproxy images have no HTTP client; bash's /dev/tcp asks the balancer's own status page.
+  const status = `exec 3<>/dev/tcp/127.0.0.1/${g.health_port} && printf 'GET ${LB_STATUS_PATH} HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3`;
+  return {
+    key: "load_balancer", role: "load_balancer", containerName: `${name}-lb`,
+    image: imageFor(spec, "load_balancer"),
+    command: ["haproxy", "-W", "-db", "-f", HAPROXY_CONFIG_PATH],
+    env: {},
+    ports: [
+      { name: "api", container: g.port, host: g.port, address: spec.host.publish_address },
+      { name: "health", container: g.health_port, host: g.health_port, address: spec.host.publish_address },
+    ],
+    health: probe(["CMD", "bash", "-c", status], { interval: 5, timeout: 5, start_period: 10, retries: 3 }),
+    volumes: [],
+    tmpfs: ["/tmp"],
+    files: [{ path: HAPROXY_CONFIG_PATH, content: renderHaproxyConfig(name, spec) }],
+    networks: [{ name: nets.public, aliases: [] }],
+    memoryBytes: spec.load_balancer.memory_limit,
+    user: undefined, readOnlyRootFs: true, noNewPrivileges: true, dropCapabilities: ["ALL"],
+    dependsOn: gateways.map((s) => s.key),
+    stopGraceSeconds: 30,
+  };
 }
 
 /** LiteLLM's proxy flags; the bundled gateway also takes the recycling jitter and the graceful timeout. */

@@ -8,8 +8,11 @@
 export type Templated = string;
 
 export interface ImageSource {
-  /** build: from templates/<dockerfile> in this repository; pull: a pinned image reference. */
-  kind: "build" | "pull";
+  /**
+   * build: built by the provider from templates/<dockerfile>; pull: a pinned reference from a registry;
+   * local: a tag `gatekit images build` made on this engine (never pulled).
+   */
+  kind: "build" | "pull" | "local";
   name: string;
   dockerfile?: string;
   buildArgs?: Record<string, string>;
@@ -26,7 +29,7 @@ export interface HealthProbe {
 export interface ServiceModel {
   /** Stable logical id: it becomes the Terraform address; changing it replaces the resource. */
   key: string;
-  role: "gateway" | "postgres" | "redis";
+  role: "gateway" | "postgres" | "redis" | "load_balancer";
   containerName: string;
   image: ImageSource;
   command: string[];

@@ -48,6 +48,12 @@ export const specSchema = z.strictObject({
       z.strictObject({ backend: z.literal("remote"), organization: z.string(), workspace: z.string() }),
     ])
     .default({ backend: "local" }),
+  /**
+   * Where images come from. `registry`: the pinned references below, pulled (the gateway's from your
+   * registry). `local`: images gatekit builds from templates/ (`gatekit images build <env>`), for air-gapped
+   * hosts and CI — nothing is pulled.
+   */
+  images: z.enum(["registry", "local"]).default("registry"),
   host: z.strictObject({
     /** Docker daemon address, e.g. unix:///var/run/docker.sock or ssh://deploy@gw-1. */
     docker_host: z.string().default("unix:///var/run/docker.sock"),
@@ -103,6 +109,13 @@ export const specSchema = z.strictObject({
       hardening: hardening.default({ read_only_root_fs: false, no_new_privileges: true, drop_capabilities: ["ALL"] }),
     })
     .optional(),
+  /** With gateway.instances > 1: HAProxy in front of the instances, health-checking each on its health port. */
+  load_balancer: z
+    .strictObject({
+      image: z.string().default("haproxy:2.8.16"),
+      memory_limit: byteSize.default(256 * 1024 ** 2),
+    })
+    .default({ image: "haproxy:2.8.16", memory_limit: 256 * 1024 ** 2 }),
   networks: z
     .strictObject({
       /** Where clients reach the gateway. */

@@ -104,14 +104,34 @@ describe("synthesis", () => {
     }
   });
 
-  it("an additional multi-instance environment adds a stack with one container per instance", () => {
+  it("a multi-instance environment puts a health-checking load balancer in front of one container per instance", () => {
     const env = shipped("prod");
     env.name = "prod-ha";
     env.spec.gateway.instances = 2;
     const app = Testing.app();
     const json = JSON.parse(Testing.synth(new EnvironmentStack(app, resolveEnvironment(env))));
-    expect(Object.keys(json.resource.docker_container).sort()).toEqual(["gateway_1", "gateway_2", "postgres", "redis"]);
-    expect(json.resource.docker_container.gateway_2.ports[0].external).toBe(env.spec.gateway.port + 1);
+    const containers = json.resource.docker_container;
+    expect(Object.keys(containers).sort()).toEqual(["gateway_1", "gateway_2", "load_balancer", "postgres", "redis"]);
+    // Only the balancer publishes the gateway's ports; it waits for both instances.
+    expect(containers.gateway_1.ports).toEqual([]);
+    expect(containers.load_balancer.ports.map((p: { external: number }) => p.external)).toEqual([env.spec.gateway.port, env.spec.gateway.health_port]);
+    expect(containers.load_balancer.depends_on).toEqual(expect.arrayContaining(["docker_container.gateway_1", "docker_container.gateway_2"]));
+    const cfg = containers.load_balancer.upload[0].content as string;
+    expect(cfg).toContain(`server gateway-1 prod-ha-gateway-1:${env.spec.gateway.port} check port ${env.spec.gateway.health_port}`);
+    expect(cfg).toContain(`server gateway-2 prod-ha-gateway-2:${env.spec.gateway.port}`);
+    expect(cfg).toContain("option httpchk GET /health/liveliness");
+    expect(cfg).toContain("option redispatch");
+    expect(json.output.gateway_urls.value).toEqual([`http://127.0.0.1:${env.spec.gateway.port}`]);
+  });
+
+  it("images: local runs gatekit's own tags and never builds or pulls in the provider", () => {
+    const env = shipped("prod");
+    env.spec.images = "local";
+    env.spec.gateway.instances = 2;
+    const json = JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), resolveEnvironment(env))));
+    const images = Object.values(json.resource.docker_image) as { name: string; build?: unknown }[];
+    expect(images.map((i) => i.name).sort()).toEqual(["gatekit/gateway:0.1.0", "gatekit/haproxy:2.6", "gatekit/postgres:16.14", "gatekit/redis:7.0"]);
+    expect(images.every((i) => i.build === undefined)).toBe(true);
   });
 
   it("gatekit synth refuses on rule errors (exit 1) and writes nothing for that stack", async () => {
