@@ -64,9 +64,10 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
     api: `http://${opts.host}:${opts.port}`,
     health: opts.separateHealthApp ? `http://${opts.host}:${opts.healthPort}` : "on the api port",
     workers: opts.numWorkers, mode: opts.mode, config: config.file ?? extras.source,
-    models: [...config.groups.keys()], mockModels: mocks, envFiles, database: config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off", cache: "in-process",
+    models: [...config.groups.keys()], mockModels: mocks, envFiles, database: config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off", cache: config.cache ? "redis" : "off",
+    alerts: config.alerting ? config.alerting.types : "off",
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
-  return runPrimary(opts, lifecycle);
+  return runPrimary(opts, config, lifecycle);
 }
 
 /** Schema migrations, once, by the primary before any worker starts; false when the database can't be reached. */

@@ -4,21 +4,22 @@ import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import { createAlerts } from "./alerts/index.ts";
 import { createAuth, type Caller } from "./auth.ts";
 import type { GatewayConfig, ResolvedDeployment } from "./config/load.ts";
 import { GatewayError, badRequest } from "./errors.ts";
 import { readJson } from "./http/body.ts";
 import type { Logger } from "./log.ts";
-import { createMetrics, registerWorkerMetrics } from "./metrics.ts";
+import { createMetrics, registerWorkerMetrics, type Metrics } from "./metrics.ts";
 import { mockAnswer, mockChunks } from "./providers/mock.ts";
 import { knownPrefixes, providerFor } from "./providers/index.ts";
 import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
 import { backoffMs, Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown } from "./router/shared.ts";
 import { Upstreams } from "./upstream.ts";
-import { adminRoutes, openState } from "./state/index.ts";
+import { adminRoutes, openState, type State } from "./state/index.ts";
 import { cacheControl, ResponseCache, type CacheControl } from "./state/cache.ts";
-import { checkKey } from "./state/keys.ts";
+import { checkKey, overBudget, type VirtualKey } from "./state/keys.ts";
 import { chunker } from "./providers/shared/openai-shapes.ts";
 import { costOf } from "./state/spend.ts";
 
@@ -57,12 +58,14 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
   const state = config.database ? openState(config.database, logger) : undefined;
+  sampleProcessGauges(metrics, state);
   const authenticate = createAuth(config.masterKey, state?.keys);
   const cache = config.cache ? new ResponseCache(config.cache, logger) : undefined;
   const admin = state ? adminRoutes(state, authorizeAdmin) : {};
   const router = new Router(config, cluster.isWorker ? announceCooldown : undefined);
   if (cluster.isWorker) onPeerCooldown((id, until) => router.cooldowns.apply(id, until));
   const upstreams = new Upstreams();
+  const alerts = config.alerting ? createAlerts(config.alerting, logger, cluster.isWorker ? "primary" : "slack") : undefined;
   const targets = new Map(config.deployments.map((d) => [d, { provider: d.provider, model: d.model, params: d.params } satisfies UpstreamTarget]));
   warnUnsupportedProviders(config, logger);
 
@@ -116,12 +119,13 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     const requested = validate(body, endpoint);
     call.requestedModel = requested;
     call.endpoint = endpoint;
-    if (call.caller.key) checkKey(call.caller.key, requested);
+    if (call.caller.key) checkVirtualKey(call.caller.key, requested);
     const stream = body.stream === true && endpoint !== "embedding";
     if (cache) {
       call.cacheControl = cacheControl(body);
       call.cacheKey = cache.key(endpoint, body);
       const hit = await cache.get(call.cacheKey, call.cacheControl);
+      if (!call.cacheControl.noCache) metrics.cacheLookup(requested, hit !== undefined);
       if (hit) return answerFromCache(call, hit, stream);
     }
     let fallbacks: string[] | undefined;
@@ -140,6 +144,15 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
         model = next;
         call.res.setHeader("x-litellm-attempted-fallbacks", String(hop + 1));
       }
+    }
+  }
+
+  function checkVirtualKey(key: VirtualKey, model: string): void {
+    try {
+      checkKey(key, model);
+    } catch (e) {
+      if (alerts && overBudget(key)) alerts.budget(key);
+      throw e;
     }
   }
 
@@ -165,7 +178,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
         const clientGone = error?.status === 499;
         const cooled = router.finished(d, performance.now() - t0, clientGone ? undefined : (error?.errorClass ?? "APIConnectionError"));
         if (!clientGone) setState(d, cooled ? 2 : 1);
+        if (alerts && error && !clientGone) alerts.exception(model, d, error);
         if (cooled) {
+          alerts?.cooldown(d, error?.errorClass ?? "APIConnectionError");
           metrics.count("cooledDown", { ...deploymentLabels(d), exception_status: String(error?.status ?? 500) });
           logger.warn({ model, deployment: d.id, error: error?.errorClass }, "deployment entered cooldown");
         }
@@ -358,14 +373,16 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
       overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
     });
     if (state && status < 400 && d) recordSpend(call, d, total);
+    if (alerts && status < 400 && total > alerts.slowSeconds) alerts.slow(call.requestedModel, total);
     if (logger.isLevelEnabled("debug")) logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
   }
 
   /** Off the hot path: a row on the spend buffer, and the key's spend remembered until the batch lands. */
   function recordSpend(call: Call, d: ResolvedDeployment, totalSeconds: number): void {
     const spend = costOf(d, call.inputTokens, call.outputTokens);
-    const apiKey = call.caller?.key?.token ?? "";
-    if (apiKey) state!.keys.addSpend(apiKey, spend);
+    const key = call.caller?.key;
+    const apiKey = key?.token ?? "";
+    if (key) addKeySpend(key, spend);
     if (!state!.spend) return;
     const end = new Date();
     state!.spend.add({
@@ -376,15 +393,36 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     metrics.spendBuffer(state!.spend.buffered);
   }
 
+  /** The key's spend remembered until the batch lands; crossing its budget alerts at once. */
+  function addKeySpend(key: VirtualKey, spend: number): void {
+    const wasUnder = !overBudget(key);
+    state!.keys.addSpend(key.token, spend);
+    if (alerts && wasUnder && overBudget(key)) alerts.budget(key);
+  }
+
   return {
     handle,
     readiness,
     close: async () => {
+      alerts?.close();
       cache?.close();
       await upstreams.close();
       await state?.close();
     },
   };
+}
+
+/** This worker counts as live; its pool's connections are read at each scrape. */
+function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
+  metrics.gauge("liveWorkers", 1);
+  if (!state) return;
+  const { pool } = state;
+  metrics.onCollect(() => {
+    metrics.gauge("poolOpen", pool.totalCount);
+    metrics.gauge("poolInUse", pool.totalCount - pool.idleCount);
+    metrics.gauge("poolWaiting", pool.waitingCount);
+    metrics.gauge("poolMax", pool.options.max);
+  });
 }
 
 /** The first non-blank byte opens a JSON object: cheap proof that a passthrough answer is not an error page. */
