@@ -1,8 +1,6 @@
 // Slack alerts against a local webhook receiver: a provider outage makes a bounded number of posts, slow
 // responses and cooldowns alert, a dead or hanging webhook never fails or slows a request, and the webhook
 // URL (a secret) shows up in no log line, warning or metric.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,25 +10,7 @@ import { loadGatewayConfig } from "../../lib/gateway/config/load.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { freePort } from "../support/ports.ts";
-
-interface Webhook { url: string; posts: string[]; close(): Promise<void> }
-
-/** A stand-in Slack incoming webhook: records each post's text; `hang` never answers, `fail` answers 500. */
-async function startWebhook(mode: "ok" | "hang" | "fail" = "ok"): Promise<Webhook> {
-  const posts: string[] = [];
-  const server = http.createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => (raw += c));
-    req.on("end", () => {
-      posts.push((JSON.parse(raw) as { text: string }).text);
-      if (mode === "hang") return;
-      res.writeHead(mode === "fail" ? 500 : 200).end(mode === "fail" ? "no" : "ok");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T000/B000/secret-token-xyz`;
-  return { url, posts, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
-}
+import { startWebhook, waitForPost, type Webhook } from "../support/webhook.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ask = (gw: TestGateway, model: string) =>
@@ -38,14 +18,6 @@ const ask = (gw: TestGateway, model: string) =>
     method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
     body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
   });
-async function waitForPost(webhook: Webhook, pattern: RegExp, timeoutMs = 5000): Promise<string> {
-  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(50)) {
-    const post = webhook.posts.find((p) => pattern.test(p));
-    if (post) return post;
-  }
-  throw new Error(`no webhook post matched ${pattern}; got ${JSON.stringify(webhook.posts)}`);
-}
-
 let upstream: MockUpstream;
 beforeAll(async () => {
   upstream = await startMockOpenAI();
@@ -57,7 +29,7 @@ afterAll(async () => {
 const deployment = (name: string, model: string, id = `${name}:${model}`) => ({ model_name: name, litellm_params: { model: `openai/${model}`, api_base: upstream.url }, model_info: { id } });
 const alertingConfig = (model_list: object[], general: object = {}) => ({
   model_list,
-  router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 30 },
+  router_settings: { num_retries: 0, allowed_fails: 0, cooldown_time: 30 },
   general_settings: { alerting: ["slack"], alerting_threshold: 0.2, alerting_args: { flush_interval: 0.5, outage_alert_ttl: 60 }, ...general },
 });
 
@@ -99,7 +71,7 @@ describe("slack alerts through the gateway", () => {
   });
 
   it("a deployment entering cooldown alerts, naming the deployment", async () => {
-    for (let i = 0; i < 10; i++) await ask(gw, "cd");
+    for (let i = 0; i < 20; i++) await ask(gw, "cd"); // allowed_fails 0: the first failure of cd-bad cools it down
     const post = await waitForPost(webhook, /Deployment in cooldown/);
     expect(post).toMatch(/\*Deployment in cooldown\* — model cd \(ServiceUnavailableError\): deployment cd-bad \(openai\/error-503\)/);
   });
