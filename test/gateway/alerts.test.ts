@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Alerter, type Alert } from "../../lib/gateway/alerts/alerter.ts";
 import { slackSender } from "../../lib/gateway/alerts/slack.ts";
 import { loadGatewayConfig } from "../../lib/gateway/config/load.ts";
+import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { freePort } from "../support/ports.ts";
+import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startWebhook, waitForPost, type Webhook } from "../support/webhook.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,6 +81,44 @@ describe("slack alerts through the gateway", () => {
   it("never exposes the webhook URL in /metrics", async () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).not.toContain("secret-token-xyz");
+  });
+});
+
+describe("budget alerts", () => {
+  let db: TestPostgres;
+  let webhook: Webhook;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    [db, webhook] = await Promise.all([startPostgres(), startWebhook()]);
+    const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
+    await migrate(pool);
+    await pool.end();
+    // 11 prompt and 7 completion tokens per mock answer: 0.25 USD a request at these prices.
+    const priced = { model_name: "priced", litellm_params: { model: "openai/custom", api_base: upstream.url, input_cost_per_token: 0.01, output_cost_per_token: 0.02 } };
+    gw = await startGateway({ ...alertingConfig([priced]), general_settings: { ...alertingConfig([]).general_settings, database_url: "os.environ/DATABASE_URL" } }, { DATABASE_URL: db.url, SLACK_WEBHOOK_URL: webhook.url });
+  }, 120_000);
+  afterAll(async () => {
+    await gw?.close();
+    await webhook?.close();
+    await db?.destroy();
+  });
+
+  it("a virtual key crossing its max_budget alerts once, naming the key by alias", async () => {
+    const generated = await fetch(`${gw.url}/key/generate`, {
+      method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "team-red", max_budget: 0.5 }),
+    });
+    const { key } = (await generated.json()) as { key: string };
+    const askWith = () => fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "priced", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect((await askWith()).status).toBe(200);
+    expect((await askWith()).status).toBe(200); // 0.50 of 0.50: crossed
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await askWith()).status).toBe(400); // refused: over budget
+    const post = await waitForPost(webhook, /Budget exceeded/);
+    expect(post).toMatch(/\*Budget exceeded\* (×2 )?— key team-red: spend 0\.5000 USD of max_budget 0\.5 USD/);
+    expect(post).not.toContain(key);
+    expect(webhook.posts.filter((p) => /Budget exceeded/.test(p))).toHaveLength(1);
   });
 });
 
