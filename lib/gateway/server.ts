@@ -147,6 +147,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger }): 
     }
   }
 
+  /** LiteLLM's refusals for a virtual key; a refusal for its budget alerts (budget_alerts). */
   function checkVirtualKey(key: VirtualKey, model: string): void {
     try {
       checkKey(key, model);

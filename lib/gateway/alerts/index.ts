@@ -50,6 +50,8 @@ export function createAlerts(settings: AlertingSettings, logger: Logger, via: "s
       if (on.has("budget_alerts")) add("budget_alerts", `key ${key.key_alias ?? key.key_name ?? "(unnamed)"}`, "", `spend ${key.spend.toFixed(4)} USD of max_budget ${key.max_budget} USD`);
     },
     close() {
+      // A worker that drains hands over what it holds (a synchronous send); a Slack post is not started at exit.
+      if (via === "primary") void alerter.flush();
       alerter.close();
       sender?.close();
     },
