@@ -72,8 +72,9 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
     workers: opts.numWorkers, mode: opts.mode, config: config.file ?? extras.source,
     models: [...config.groups.keys()], mockModels: mocks, envFiles, cache: config.redis ? `redis ${config.redis.host}:${config.redis.port}` : "none",
     database: embedded ? `embedded PGlite in ${embedded.dataDir}` : config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off",
+    alerts: config.alerting ? config.alerting.types : "off",
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
-  const code = await runPrimary(opts, lifecycle);
+  const code = await runPrimary(opts, config, lifecycle);
   await embedded?.close();
   return code;
 }

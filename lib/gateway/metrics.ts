@@ -8,11 +8,13 @@ import { randomUUID } from "node:crypto";
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
 
-/** Gauges here are states (higher is worse): summed over workers as their maximum. */
 type Kind = "counter" | "histogram" | "gauge";
-interface Family { name: string; help: string; kind: Kind; buckets?: number[] }
+/** How a gauge combines over workers: states (higher is worse) as their maximum, amounts (connections) as a sum. */
+type Merge = "max" | "sum";
+interface Family { name: string; help: string; kind: Kind; buckets?: number[]; merge?: Merge }
 
 const family = (name: string, help: string, kind: Kind, buckets?: number[]): Family => ({ name, help, kind, buckets });
+const amount = (name: string, help: string): Family => ({ name, help, kind: "gauge", merge: "sum" });
 export const FAMILIES = {
   total: family("litellm_proxy_total_requests_metric_total", "Total number of requests made to the proxy server", "counter"),
   failed: family("litellm_proxy_failed_requests_metric_total", "Total number of failed responses from proxy", "counter"),
@@ -30,6 +32,13 @@ export const FAMILIES = {
   cooledDown: family("litellm_deployment_cooled_down_total", "LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic", "counter"),
   fallbackOk: family("litellm_deployment_successful_fallbacks_total", "LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model", "counter"),
   fallbackFailed: family("litellm_deployment_failed_fallbacks_total", "LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model", "counter"),
+  cacheHits: family("litellm_cache_hits_metric_total", "Total number of LiteLLM cache hits", "counter"),
+  cacheMisses: family("litellm_cache_misses_metric_total", "Total number of LiteLLM cache misses", "counter"),
+  poolInUse: amount("gatekit_db_pool_connections_in_use", "Postgres connections checked out of the workers' pools"),
+  poolOpen: amount("gatekit_db_pool_connections", "Postgres connections open in the workers' pools, in use or idle"),
+  poolMax: amount("gatekit_db_pool_max_connections", "Postgres connections the workers' pools may open (database_connection_pool_limit x workers)"),
+  poolWaiting: amount("gatekit_db_pool_waiting_requests", "Queries waiting for a free Postgres connection"),
+  liveWorkers: amount("gatekit_live_workers", "Worker processes serving requests (that answered this scrape)"),
 } as const;
 type FamilyKey = keyof typeof FAMILIES;
 
@@ -63,11 +72,15 @@ const labels = (pairs: Record<string, string>) => `{${Object.entries(pairs).map(
 
 export function createMetrics() {
   const snapshot: Snapshot = {};
+  /** Gauges read when metrics are collected, not on the request path (pool sizes, workers). */
+  const samplers: (() => void)[] = [];
+  const cacheSlots = { cacheHits: new Map<string, Slot>(), cacheMisses: new Map<string, Slot>() };
   const slot = (key: FamilyKey, labelText: string): Slot => {
     const series = (snapshot[key] ??= {});
     return (series[labelText] ??= { value: 0, counts: FAMILIES[key].buckets ? FAMILIES[key].buckets!.map(() => 0) : [], sum: 0 });
   };
   const bound = new Map<string, ReturnType<typeof bind>>();
+  const collect = (): Snapshot => (samplers.forEach((sample) => sample()), snapshot);
 
   /** The slots one kind of request touches, found once per distinct label set. */
   function bind(r: RequestRecord) {
@@ -112,14 +125,29 @@ export function createMetrics() {
     spendBuffer(rows: number) {
       slot("spendBuffer", "").value = rows;
     },
+    /** A cache look-up's outcome, per requested model (a map look-up per request). */
+    cacheLookup(model: string, hit: boolean) {
+      const key = hit ? "cacheHits" : "cacheMisses";
+      let s = cacheSlots[key].get(model);
+      if (!s) cacheSlots[key].set(model, (s = slot(key, labels({ model }))));
+      s.value++;
+    },
+    /** Sets a gauge from outside the request path. */
+    gauge(key: "poolInUse" | "poolOpen" | "poolMax" | "poolWaiting" | "liveWorkers", value: number) {
+      slot(key, "").value = value;
+    },
+    /** Runs `sample` each time metrics are collected. */
+    onCollect(sample: () => void) {
+      samplers.push(sample);
+    },
     /** Counters off the hot path (cooldowns, fallbacks): labels rendered per call. */
     count(key: "cooledDown" | "fallbackOk" | "fallbackFailed", pairs: Record<string, string>) {
       slot(key, labels(pairs)).value++;
     },
-    snapshot: () => snapshot,
+    snapshot: collect,
     /** Prometheus text for all workers (this process alone outside a cluster). */
     async exposition(): Promise<string> {
-      return cluster.isWorker ? askPrimary() : render([snapshot]);
+      return cluster.isWorker ? askPrimary() : render([collect()]);
     },
     contentType: "text/plain; version=0.0.4; charset=utf-8",
   };
@@ -142,7 +170,7 @@ export function render(snapshots: Snapshot[]): string {
     for (const snap of snapshots) {
       for (const [labelText, s] of Object.entries(snap[key] ?? {})) {
         const m = merged.get(labelText) ?? { value: 0, counts: s.counts.map(() => 0), sum: 0 };
-        m.value = f.kind === "gauge" ? Math.max(m.value, s.value) : m.value + s.value;
+        m.value = f.kind === "gauge" && f.merge !== "sum" ? Math.max(m.value, s.value) : m.value + s.value;
         m.sum += s.sum;
         s.counts.forEach((c, i) => (m.counts[i]! += c));
         merged.set(labelText, m);

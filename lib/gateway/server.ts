@@ -4,21 +4,22 @@ import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import { createAlerts } from "./alerts/index.ts";
 import { createAuth, type Caller } from "./auth.ts";
 import { setStoredDeployments, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
 import { GatewayError, badRequest } from "./errors.ts";
 import { readJson } from "./http/body.ts";
 import type { Logger } from "./log.ts";
-import { createMetrics, registerWorkerMetrics } from "./metrics.ts";
+import { createMetrics, registerWorkerMetrics, type Metrics } from "./metrics.ts";
 import { mockAnswer, mockChunks } from "./providers/mock.ts";
 import { knownPrefixes, providerFor } from "./providers/index.ts";
 import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
 import { backoffMs, Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown, shareCooldownsViaRedis, type Announce } from "./router/shared.ts";
 import { Upstreams } from "./upstream.ts";
-import { adminRoutes, openState } from "./state/index.ts";
+import { adminRoutes, openState, type State } from "./state/index.ts";
 import { cacheControl, ResponseCache, type CacheControl } from "./state/cache.ts";
-import { checkKey } from "./state/keys.ts";
+import { checkKey, overBudget, type VirtualKey } from "./state/keys.ts";
 import type { ModelStore } from "./state/models.ts";
 import { deploymentLimitError, keyLimitError, RateLimiter } from "./state/limits.ts";
 import { SharedRedis } from "./state/redis.ts";
@@ -61,6 +62,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
   const state = config.database ? openState(config, logger) : undefined;
+  sampleProcessGauges(metrics, state);
   const authenticate = createAuth(config.masterKey, state?.keys);
   const redis = config.redis ? new SharedRedis(config.redis, logger) : undefined;
   const cache = config.cache && redis ? new ResponseCache(redis, config.cache) : undefined;
@@ -74,6 +76,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
   if (cluster.isWorker) announcers.push(announceCooldown), onPeerCooldown(applyCooldown);
   if (redis) announcers.push(shareCooldownsViaRedis(redis, applyCooldown));
   const upstreams = new Upstreams();
+  const alerts = config.alerting ? createAlerts(config.alerting, logger, cluster.isWorker ? "primary" : "slack") : undefined;
   const targets = new WeakMap<ResolvedDeployment, UpstreamTarget>();
   const targetOf = (d: ResolvedDeployment) => targets.get(d) ?? targets.set(d, { provider: d.provider, model: d.model, params: d.params }).get(d)!;
   warnUnsupportedProviders(config, logger);
@@ -158,6 +161,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
       call.cacheControl = cacheControl(body);
       call.cacheKey = cache.key(endpoint, body);
       const hit = await cache.get(call.cacheKey, call.cacheControl);
+      if (!call.cacheControl.noCache) metrics.cacheLookup(requested, hit !== undefined);
       if (hit) return answerFromCache(call, hit, stream);
     }
     let fallbacks: string[] | undefined;
@@ -176,6 +180,16 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
         model = next;
         call.res.setHeader("x-litellm-attempted-fallbacks", String(hop + 1));
       }
+    }
+  }
+
+  /** LiteLLM's refusals for a virtual key; a refusal for its budget alerts (budget_alerts). */
+  function checkVirtualKey(key: VirtualKey, model: string): void {
+    try {
+      checkKey(key, model);
+    } catch (e) {
+      if (alerts && overBudget(key)) alerts.budget(key);
+      throw e;
     }
   }
 
@@ -202,7 +216,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
         const clientGone = error?.status === 499;
         const cooled = router.finished(d, performance.now() - t0, clientGone ? undefined : (error?.errorClass ?? "APIConnectionError"));
         if (!clientGone) setState(d, cooled ? 2 : 1);
+        if (alerts && error && !clientGone) alerts.exception(model, d, error);
         if (cooled) {
+          alerts?.cooldown(d, error?.errorClass ?? "APIConnectionError");
           metrics.count("cooledDown", { ...deploymentLabels(d), exception_status: String(error?.status ?? 500) });
           logger.warn({ model, deployment: d.id, error: error?.errorClass }, "deployment entered cooldown");
         }
@@ -217,7 +233,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
   /** A virtual key's refusals, then its rpm/tpm/parallel limits; the parallel slot is freed when the call ends. */
   async function admitKey(call: Call): Promise<void> {
     const key = call.caller!.key!;
-    checkKey(key, call.requestedModel);
+    checkVirtualKey(key, call.requestedModel);
     if (!key.rpm_limit && !key.tpm_limit && !key.max_parallel_requests) return;
     const limits = { rpm: key.rpm_limit, tpm: key.tpm_limit, parallel: key.max_parallel_requests };
     const { refused, current, release } = await limiter.admit(`key:${key.token}`, limits);
@@ -420,6 +436,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     });
     if (state && status < 400 && d) recordSpend(call, d, total);
     if (status < 400 && (call.caller?.key?.tpm_limit || d?.params.tpm)) countTokens(call);
+    if (alerts && status < 400 && total > alerts.slowSeconds) alerts.slow(call.requestedModel, total);
     if (logger.isLevelEnabled("debug")) logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
   }
 
@@ -431,8 +448,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
   /** Off the hot path: a row on the spend buffer, and the key's spend remembered until the batch lands. */
   function recordSpend(call: Call, d: ResolvedDeployment, totalSeconds: number): void {
     const spend = costOf(d, call.inputTokens, call.outputTokens);
-    const apiKey = call.caller?.key?.token ?? "";
-    if (apiKey) state!.keys.addSpend(apiKey, spend);
+    const key = call.caller?.key;
+    const apiKey = key?.token ?? "";
+    if (key) addKeySpend(key, spend);
     if (!state!.spend) return;
     const end = new Date();
     state!.spend.add({
@@ -443,16 +461,37 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     metrics.spendBuffer(state!.spend.buffered);
   }
 
+  /** The key's spend remembered until the batch lands; crossing its budget alerts at once. */
+  function addKeySpend(key: VirtualKey, spend: number): void {
+    const wasUnder = !overBudget(key);
+    state!.keys.addSpend(key.token, spend);
+    if (alerts && wasUnder && overBudget(key)) alerts.budget(key);
+  }
+
   return {
     handle,
     readiness,
     close: async () => {
       timers.forEach(clearInterval);
+      alerts?.close();
       redis?.close();
       await upstreams.close();
       await state?.close();
     },
   };
+}
+
+/** This worker counts as live; its pool's connections are read at each scrape. */
+function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
+  metrics.gauge("liveWorkers", 1);
+  if (!state) return;
+  const { pool } = state;
+  metrics.onCollect(() => {
+    metrics.gauge("poolOpen", pool.totalCount);
+    metrics.gauge("poolInUse", pool.totalCount - pool.idleCount);
+    metrics.gauge("poolWaiting", pool.waitingCount);
+    metrics.gauge("poolMax", pool.options.max);
+  });
 }
 
 /** The first non-blank byte opens a JSON object: cheap proof that a passthrough answer is not an error page. */

@@ -47,9 +47,9 @@ litellm_settings: { request_timeout: 600 }
   });
 
   it("reports settings it does not implement instead of ignoring them silently", () => {
-    const file = write(`model_list: []\ngeneral_settings: { alerting: [slack] }\nlitellm_settings: { some_future_flag: true }\nrouter_settings: { routing_strategy: usage-based-routing-v2 }\n`);
+    const file = write(`model_list: []\ngeneral_settings: { background_health_checks: true }\nlitellm_settings: { some_future_flag: true }\nrouter_settings: { routing_strategy: usage-based-routing-v2 }\n`);
     const cfg = loadGatewayConfig({ file, env: {} });
-    expect(cfg.warnings.join("\n")).toMatch(/general_settings\.alerting: not implemented/);
+    expect(cfg.warnings.join("\n")).toMatch(/general_settings\.background_health_checks: not implemented/);
     expect(cfg.warnings.join("\n")).toMatch(/usage-based-routing-v2 is not implemented by gatekit yet; using simple-shuffle/);
     expect(cfg.warnings.join("\n")).toMatch(/litellm_settings\.some_future_flag: unknown setting/);
   });

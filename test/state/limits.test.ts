@@ -126,7 +126,7 @@ describe("rate limits shared through Redis", () => {
   it("a cooldown decided by one instance is honoured by the other", async () => {
     // allowed_fails 0: the first failure of the bad deployment cools it down on instance a (a retry then
     // reaches the good one or the caller sees the error — either way a sends the cooldown out).
-    for (let i = 0; i < 6 && !upstream.requests.some((r) => r.body.model === "error-500"); i++) {
+    for (let i = 0; i < 50 && !upstream.requests.some((r) => r.body.model === "error-500"); i++) {
       await a.client().chat.completions.create({ model: "flaky", messages: [{ role: "user", content: "c" }] }).catch(() => {});
     }
     await new Promise((r) => setTimeout(r, 200));

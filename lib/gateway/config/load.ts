@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { envRefName, isEnvRef, litellmConfig, unknownKeys, type LitellmConfig, type LitellmParams } from "./schema.ts";
+import { ALERT_TYPES, envRefName, isEnvRef, litellmConfig, unknownKeys, type AlertType, type LitellmConfig, type LitellmParams } from "./schema.ts";
 
 export interface ConfigIssue {
   file: string;
@@ -56,8 +56,23 @@ export interface GatewayConfig {
   redis?: { host: string; port: number; password?: string };
   /** The response cache in Redis, when `litellm_settings.cache` is on. */
   cache?: { namespace?: string; ttlSeconds: number };
+  /** Slack alerts, when `general_settings.alerting` or `litellm_settings.failure_callback` names slack. */
+  alerting?: AlertingSettings;
   /** Settings present in the file that this gateway does not act on (yet): logged at start-up. */
   warnings: string[];
+}
+
+export interface AlertingSettings {
+  /** SLACK_WEBHOOK_URL, a secret: never logged, never in metrics or error messages. */
+  webhookUrl: string;
+  types: AlertType[];
+  /** `alerting_threshold`: a response slower than this alerts (llm_too_slow). */
+  slowSeconds: number;
+  /** Alerts are collected this long, then posted as one message. */
+  flushMs: number;
+  /** The same alert (kind, model, error class) is posted again at most this often; budgets have their own. */
+  repeatMs: number;
+  budgetRepeatMs: number;
 }
 
 /** Settings gatekit reads; others the schema knows are accepted and reported as not implemented. */
@@ -76,6 +91,8 @@ const IMPLEMENTED = new Set([
   "general_settings.disable_error_logs", "litellm_settings.cache", "litellm_settings.cache_params",
   "router_settings.redis_host", "router_settings.redis_port", "router_settings.redis_password",
   "general_settings.store_model_in_db",
+  "general_settings.alerting", "general_settings.alerting_threshold", "general_settings.alert_types", "general_settings.alerting_args",
+  "litellm_settings.failure_callback",
 ]);
 
 export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: NodeJS.ProcessEnv }): GatewayConfig {
@@ -111,6 +128,7 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
   const rs = resolve(cfg.router_settings, "router_settings", false);
   const redisHost = rs.redis_host ?? cp?.host ?? opts.env.REDIS_HOST;
   const databaseUrl = resolve(gs.database_url, "general_settings.database_url", false) ?? opts.env.DATABASE_URL;
+  const alerting = alertingSettings(cfg, env, file, warnings);
   if (issues.length) throw new ConfigError(issues);
   const groups = new Map<string, ResolvedDeployment[]>();
   for (const d of deployments) groups.set(d.modelName, [...(groups.get(d.modelName) ?? []), d]);
@@ -129,6 +147,7 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
       ? { host: redisHost, port: Number(rs.redis_port ?? cp?.port ?? opts.env.REDIS_PORT ?? 6379), password: rs.redis_password ?? cp?.password ?? opts.env.REDIS_PASSWORD }
       : undefined,
     cache: cfg.litellm_settings.cache && (cp?.type ?? "redis") === "redis" && redisHost ? { namespace: cp?.namespace, ttlSeconds: cp?.ttl ?? 600 } : undefined,
+    alerting,
     warnings,
   };
 }
@@ -146,6 +165,34 @@ export function setStoredDeployments(config: GatewayConfig, stored: { model_name
   config.deployments = [...config.deployments.filter((d) => !d.stored), ...fresh];
   config.groups.clear();
   for (const d of config.deployments) config.groups.set(d.modelName, [...(config.groups.get(d.modelName) ?? []), d]);
+}
+
+/** LiteLLM's switches: `alerting: [slack]` sends every alert type (or `alert_types`), `failure_callback: [slack]` exceptions. */
+function alertingSettings(cfg: LitellmConfig, env: Record<string, string | undefined>, file: string, warnings: string[]): AlertingSettings | undefined {
+  const gs = cfg.general_settings;
+  const lists = { "general_settings.alerting": gs.alerting, "litellm_settings.failure_callback": cfg.litellm_settings.failure_callback };
+  for (const [path, names] of Object.entries(lists)) {
+    for (const name of names ?? []) if (name !== "slack") warnings.push(`${file} ${path}: ${name} is not implemented by gatekit yet, ignored`);
+  }
+  const all = gs.alerting?.includes("slack") ?? false;
+  const failures = cfg.litellm_settings.failure_callback?.includes("slack") ?? false;
+  if (!all && !failures) return undefined;
+  const where = all ? "general_settings.alerting" : "litellm_settings.failure_callback";
+  const url = env.SLACK_WEBHOOK_URL;
+  if (!url || !/^https?:\/\//.test(url)) {
+    // The value is a secret: the message says what is wrong with it, never what it is.
+    warnings.push(`${file} ${where}: slack alerts need SLACK_WEBHOOK_URL set to an http(s) URL (${url ? "it is not one" : "it is not set"}); alerts are off`);
+    return undefined;
+  }
+  const wanted = new Set<string>(all ? (gs.alert_types ?? ALERT_TYPES) : []);
+  if (failures) wanted.add("llm_exceptions");
+  const types = ALERT_TYPES.filter((t) => wanted.has(t));
+  for (const t of wanted) if (!types.includes(t as AlertType)) warnings.push(`${file} general_settings.alert_types: ${t} is not implemented by gatekit yet, ignored`);
+  const args = gs.alerting_args ?? {};
+  return {
+    webhookUrl: url, types, slowSeconds: gs.alerting_threshold ?? 300, flushMs: 1000 * (args.flush_interval ?? 10),
+    repeatMs: 1000 * (args.outage_alert_ttl ?? 60), budgetRepeatMs: 1000 * (args.budget_alert_ttl ?? 86_400),
+  };
 }
 
 function readYaml(file: string): unknown {

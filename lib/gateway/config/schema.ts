@@ -73,6 +73,10 @@ export const retryPolicy = z.strictObject(
   >,
 );
 
+/** The alert types gatekit sends (LiteLLM's names). */
+export const ALERT_TYPES = ["llm_exceptions", "llm_too_slow", "budget_alerts", "cooldown_deployment"] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+
 export const cacheParams = z.object({
   type: z.enum(["redis", "local", "redis-semantic", "s3", "disk"]).default("redis"),
   host: z.string().optional(),
@@ -145,6 +149,11 @@ export const generalSettings = z.object({
   store_model_in_db: z.boolean().optional(),
   alerting: z.array(z.string()).optional(),
   alerting_threshold: seconds.optional(),
+  /** LiteLLM's alert type names; gatekit acts on ALERT_TYPES and reports the others. */
+  alert_types: z.array(z.string()).optional(),
+  alerting_args: z
+    .object({ flush_interval: seconds.optional(), outage_alert_ttl: seconds.optional(), budget_alert_ttl: seconds.optional() })
+    .optional(),
   background_health_checks: z.boolean().optional(),
   health_check_interval: seconds.optional(),
   max_request_size_mb: z.number().positive().optional(),

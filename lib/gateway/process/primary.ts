@@ -2,6 +2,8 @@
 // together) or a crash, runs the health app, and on SIGTERM drains everything before exiting 0.
 import cluster, { type Worker } from "node:cluster";
 import { randomUUID } from "node:crypto";
+import { startAlertDelivery } from "../alerts/index.ts";
+import type { GatewayConfig } from "../config/load.ts";
 import type { Logger } from "../log.ts";
 import { startMetricsAggregator } from "../metrics.ts";
 import { relayCooldowns } from "../router/shared.ts";
@@ -9,9 +11,10 @@ import type { GatewayOptions } from "../options.ts";
 import { startHealthApp } from "./health.ts";
 import { MSG, type Message } from "./messages.ts";
 
-export function runPrimary(opts: GatewayOptions, logger: Logger): Promise<number> {
+export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger): Promise<number> {
   startMetricsAggregator();
   relayCooldowns();
+  const stopAlerts = config.alerting ? startAlertDelivery(config.alerting, logger) : undefined;
   const live = new Set<Worker>();
   const retiring = new Set<Worker>();
   const pending = new Map<string, (v: Message["value"]) => void>();
@@ -81,6 +84,7 @@ export function runPrimary(opts: GatewayOptions, logger: Logger): Promise<number
       for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG.drain });
       const done = () => {
         health?.close();
+        stopAlerts?.();
         logger.info("all workers finished; exiting");
         resolve(0);
       };

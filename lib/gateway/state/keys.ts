@@ -118,7 +118,9 @@ export function checkKey(key: VirtualKey, model: string | undefined): void {
   if (model && key.models.length && !key.models.includes(model) && !key.models.includes("all-proxy-models")) {
     throw new GatewayError(401, "AuthenticationError", `Authentication Error - key not allowed to access model. This key can only access models=${JSON.stringify(key.models)}. Tried to access ${model}`);
   }
-  if (key.max_budget !== null && key.spend >= key.max_budget) {
+  if (overBudget(key)) {
     throw new GatewayError(400, "BadRequestError", `Budget has been exceeded! Current cost: ${key.spend}, Max budget: ${key.max_budget}`);
   }
 }
+
+export const overBudget = (key: VirtualKey): boolean => key.max_budget !== null && key.spend >= key.max_budget;
