@@ -27,4 +27,4 @@ EXPOSE 4000 4001
 HEALTHCHECK --interval=30s --timeout=10s --start-period=40s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SEPARATE_HEALTH_PORT||4001)+'/health/liveliness').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "/app/gateway.mjs"]
-CMD ["--port", "4000", "--config", "/app/config.yaml"]
+CMD ["--port", "4000", "--config", "/app/config/config.yaml"]

@@ -16,7 +16,7 @@ export function renderHaproxyConfig(name: string, spec: Spec): string {
   return `# Rendered by gatekit from the environment spec; edit the spec, not this file.
 global
   log stdout format raw local0 warning
-  maxconn 20000
+  maxconn 4096
 
 resolvers docker
   nameserver dns 127.0.0.11:53

@@ -8,7 +8,9 @@ import { imageFor } from "./images.ts";
 import { HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxyConfig } from "./load-balancer.ts";
 import type { DeploymentModel, HealthProbe, ServiceModel } from "./types.ts";
 
-export const CONFIG_PATH = "/app/config.yaml";
+export const CONFIG_PATH = "/app/config/config.yaml";
+/** Docker writes uploaded files into a read-only container only inside a volume: each gets an anonymous one. */
+const uploadVolume = (file: string) => ({ path: file.slice(0, file.lastIndexOf("/")) });
 const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
 /** uid:gid of the postgres and redis users in the official Debian-based images. */
@@ -130,7 +132,7 @@ function gatewayServices(name: string, spec: Spec, nets: { public: string; inter
         ]
       : [],
     health: probe(test, g.healthcheck),
-    volumes: [],
+    volumes: [uploadVolume(CONFIG_PATH)],
     tmpfs: ["/tmp"],
     files: [{ path: CONFIG_PATH, content: config }],
     networks: [{ name: nets.public, aliases: [] }, { name: nets.internal, aliases: [] }],
@@ -155,7 +157,7 @@ function loadBalancerService(name: string, spec: Spec, nets: { public: string },
       { name: "health", container: g.health_port, host: g.health_port, address: spec.host.publish_address },
     ],
     health: probe(["CMD", "bash", "-c", status], { interval: 5, timeout: 5, start_period: 10, retries: 3 }),
-    volumes: [],
+    volumes: [uploadVolume(HAPROXY_CONFIG_PATH)],
     tmpfs: ["/tmp"],
     files: [{ path: HAPROXY_CONFIG_PATH, content: renderHaproxyConfig(name, spec) }],
     networks: [{ name: nets.public, aliases: [] }],

@@ -36,8 +36,13 @@ export interface ServiceModel {
   env: Record<string, Templated>;
   ports: { name: string; container: number; host: number; address: string }[];
   health: HealthProbe;
-  volumes: { volume: string; path: string }[];
+  /** A named volume, or (no name) an anonymous one, removed with the container. */
+  volumes: { volume?: string; path: string }[];
   tmpfs: string[];
+  /**
+   * Files written into the container before it starts. With a read-only root filesystem Docker only accepts
+   * them inside a volume, so each file's folder must be one of `volumes` (resolve.ts gives it an anonymous one).
+   */
   files: { path: string; content: string }[];
   networks: { name: string; aliases: string[] }[];
   memoryBytes: number;

@@ -30,7 +30,7 @@ beforeAll(async () => {
   await execa("docker", [
     "run", "-d", "--name", NAME, "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true",
     "-p", `127.0.0.1:${port}:4000`, "-p", `127.0.0.1:${healthPort}:4001`,
-    "-v", `${dir}/config.yaml:/app/config.yaml:ro`, "-e", `LITELLM_MASTER_KEY=${MASTER_KEY}`, TAG, "--port", "4000", "--config", "/app/config.yaml", "--num_workers", "2",
+    "-v", `${dir}/config.yaml:/app/config/config.yaml:ro`, "-e", `LITELLM_MASTER_KEY=${MASTER_KEY}`, TAG, "--port", "4000", "--config", "/app/config/config.yaml", "--num_workers", "2",
   ]);
   api = `http://127.0.0.1:${port}`;
   health = `http://127.0.0.1:${healthPort}`;

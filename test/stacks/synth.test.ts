@@ -64,12 +64,12 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
     const env = envOf(gw);
     expect(env).toMatchObject({
       LITELLM_MODE: "PRODUCTION", LITELLM_LOG: "ERROR", SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(spec.gateway.health_port),
-      CONFIG_FILE_PATH: "/app/config.yaml", LITELLM_MASTER_KEY: "${var.litellm_master_key}", LITELLM_SALT_KEY: "${var.litellm_salt_key}",
+      CONFIG_FILE_PATH: "/app/config/config.yaml", LITELLM_MASTER_KEY: "${var.litellm_master_key}", LITELLM_SALT_KEY: "${var.litellm_salt_key}",
       REDIS_HOST: "redis", REDIS_PORT: "6379", MAX_REQUESTS_BEFORE_RESTART: "10000",
     });
     expect(env.DATABASE_URL).toBe("postgresql://litellm:${urlencode(var.postgres_password)}@postgres:5432/litellm");
     expect(gw.command).toEqual(expect.arrayContaining(["--num_workers", String(spec.gateway.num_workers), "--max_requests_before_restart_jitter", "1000"]));
-    expect(gw.upload[0].file).toBe("/app/config.yaml");
+    expect(gw.upload[0].file).toBe("/app/config/config.yaml");
     expect(gw.upload[0].content).toContain("model_list");
     expect(gw.healthcheck).toMatchObject({ timeout: "10s", start_period: "40s" });
     expect(gw.healthcheck.test.join(" ")).toContain(`:${spec.gateway.health_port}/health/liveliness`);

@@ -1,0 +1,239 @@
+// End to end on the live Docker engine: the `dev` environment, and a two-instance variant behind the load
+// balancer, synthesized as `gatekit synth` does and applied by the engine applier (Terraform can't install
+// the Docker provider here). Against each running stack: health, the official SDK, a virtual key's spend row
+// in Postgres, losing a gateway instance (drained, then killed), a Postgres outage under load with every spend
+// row landing once, a redeploy that keeps the data, and a teardown that leaves nothing behind.
+import { execa } from "execa";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImages } from "../../lib/images/build.ts";
+import { synthesize } from "../../lib/infra/app.ts";
+import { tfVarName } from "../../lib/infra/secrets.ts";
+import { localImagesOf } from "../../lib/model/images.ts";
+import { loadEnvironment } from "../../lib/spec/load.ts";
+import type { Environment } from "../../lib/spec/schema.ts";
+import { REPO } from "../support/cli.ts";
+import { applyStack, destroyStack, type StackState } from "../support/engine-applier.ts";
+import { waitFor } from "../support/gateway-process.ts";
+import { freePort } from "../support/ports.ts";
+import { TEST_VARS } from "../support/vars.ts";
+
+const KEY = TEST_VARS.LITELLM_MASTER_KEY!;
+const TF_VARS = Object.fromEntries(Object.entries(TEST_VARS).map(([k, v]) => [tfVarName(k), v]));
+const out = mkdtempSync(join(tmpdir(), "gatekit-e2e-"));
+
+/** dev, renamed so nothing clashes with a real dev stack, on free ports, with quick probes and spend batches. */
+async function variant(name: string, instances: number): Promise<Environment> {
+  const env = loadEnvironment("dev");
+  env.name = name;
+  const { spec } = env;
+  spec.gateway.instances = instances;
+  [spec.gateway.port, spec.gateway.health_port] = [await freePort(), await freePort()];
+  spec.gateway.healthcheck = { ...spec.gateway.healthcheck, interval: 2, start_period: 30 };
+  spec.networks = { public: `gatekit-${name}-public`, internal: `gatekit-${name}-internal` };
+  spec.postgres.volume = `gatekit-${name}-pgdata`;
+  spec.litellm.general_settings.proxy_batch_write_at = 2;
+  if (instances > 1) {
+    spec.host.memory *= instances;
+    Object.assign(spec.litellm.router_settings, { redis_host: "redis", redis_port: 6379, redis_password: "os.environ/REDIS_PASSWORD" });
+  }
+  return env;
+}
+
+function synth(env: Environment): string {
+  synthesize([env], { outdir: join(out, env.name), vars: TEST_VARS, all: [env] });
+  return join(out, env.name, "stacks", env.name, "cdk.tf.json");
+}
+
+const sdk = (env: Environment, key = KEY) => new OpenAI({ apiKey: key, baseURL: `http://127.0.0.1:${env.spec.gateway.port}/v1`, maxRetries: 0 });
+const docker = (...args: string[]) => execa("docker", args, { reject: false });
+const names = async (kind: "ps" | "network" | "volume", prefix: string) => {
+  const args = { ps: ["ps", "-a", "--format", "{{.Names}}"], network: ["network", "ls", "--format", "{{.Name}}"], volume: ["volume", "ls", "--format", "{{.Name}}"] }[kind];
+  return (await docker(...args)).stdout.split("\n").filter((n) => n.includes(prefix));
+};
+const health = async (container: string) => (await docker("inspect", "-f", "{{.State.Health.Status}}", container)).stdout.trim();
+const psql = async (env: Environment, sql: string) =>
+  (await docker("exec", "-e", `PGPASSWORD=${TEST_VARS.POSTGRES_PASSWORD}`, `${env.name}-postgres`, "psql", "-h", "127.0.0.1", "-U", "litellm", "-d", "litellm", "-tAc", sql)).stdout.trim();
+
+/** Chat requests from `concurrency` loops until stopped; each result with when it started. */
+function load(env: Environment, key: string, concurrency: number) {
+  const results: { at: number; ok: boolean }[] = [];
+  let running = true;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      const at = Date.now();
+      const ok = await fetch(`http://127.0.0.1:${env.spec.gateway.port}/v1/chat/completions`, {
+        method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "load" }] }),
+      }).then(async (r) => (await r.arrayBuffer(), r.status === 200), () => false);
+      results.push({ at, ok });
+    }
+  });
+  return { results, stop: async () => ((running = false), await Promise.all(loops), results) };
+}
+
+async function smoke(env: Environment): Promise<void> {
+  const client = sdk(env);
+  const chat = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });
+  expect(chat.choices[0]?.message.content).toBe("Hello from gatekit's mock model.");
+  let streamed = "";
+  for await (const chunk of await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true })) {
+    streamed += chunk.choices[0]?.delta.content ?? "";
+  }
+  expect(streamed).toBe("Hello from gatekit's mock model.");
+  const embedding = await client.embeddings.create({ model: "text-embedding-3-small", input: "hello" });
+  expect(embedding.data[0]?.embedding.length).toBeGreaterThan(0);
+}
+
+async function newKey(env: Environment): Promise<{ key: string; token: string }> {
+  const r = await fetch(`http://127.0.0.1:${env.spec.gateway.port}/key/generate`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "e2e" }) });
+  return (await r.json()) as { key: string; token: string };
+}
+
+const spendRows = async (env: Environment, token: string) => {
+  const [rows, distinct] = (await psql(env, `SELECT count(*), count(DISTINCT request_id) FROM "LiteLLM_SpendLogs" WHERE api_key = '${token}'`)).split("|").map(Number);
+  return { rows: rows!, distinct: distinct! };
+};
+
+beforeAll(async () => {
+  const engine = await execa("bash", ["scripts/docker-engine.sh"], { cwd: REPO, reject: false });
+  if (engine.exitCode !== 0) throw new Error(`no Docker engine: ${engine.stdout}${engine.stderr}`);
+  const dev = loadEnvironment("dev");
+  await buildImages({ ...localImagesOf(dev.spec), ...localImagesOf({ ...dev.spec, gateway: { ...dev.spec.gateway, instances: 2 } }) }, { root: REPO });
+}, 900_000);
+
+describe("dev on the live engine", () => {
+  let env: Environment;
+  let state: StackState | undefined;
+  const volumesBefore: string[] = [];
+
+  beforeAll(async () => {
+    env = await variant(`e2e${process.pid}a`, 1);
+    volumesBefore.push(...(await names("volume", "")));
+    const t0 = Date.now();
+    state = await applyStack(synth(env), TF_VARS);
+    console.log(`dev stack healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s (images cached)`);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (state) await destroyStack(state);
+    await docker("volume", "rm", env.spec.postgres.volume);
+  });
+
+  it("every container is healthy and liveliness answers on the health port", async () => {
+    for (const c of ["postgres", "redis", "gateway-1"]) expect(await health(`${env.name}-${c}`)).toBe("healthy");
+    const live = await fetch(`http://127.0.0.1:${env.spec.gateway.health_port}/health/liveliness`);
+    expect(await live.json()).toBe("I'm alive!");
+  });
+
+  it("serves the official SDK: chat, streaming, embeddings", async () => smoke(env));
+
+  it("a virtual key made through the admin API is used, and its spend row lands in Postgres", async () => {
+    const { key, token } = await newKey(env);
+    await sdk(env, key).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "spend" }] });
+    await waitFor(async () => (await spendRows(env, token)).rows === 1, 20_000);
+  });
+
+  it("keeps answering while Postgres is stopped for 20 s; every spend row lands once it is back", async () => {
+    const { key, token } = await newKey(env);
+    const traffic = load(env, key, 4);
+    await new Promise((r) => setTimeout(r, 2000)); // every worker has the key cached
+    await docker("stop", `${env.name}-postgres`);
+    await new Promise((r) => setTimeout(r, 20_000));
+    await docker("start", `${env.name}-postgres`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const results = await traffic.stop();
+    const served = results.filter((r) => r.ok).length;
+    const failed = results.length - served;
+    await waitFor(async () => (await health(`${env.name}-postgres`)) === "healthy", 60_000);
+    await waitFor(async () => (await spendRows(env, token)).rows >= served, 60_000);
+    const rows = await spendRows(env, token);
+    console.log(`postgres outage 20 s: ${served} served, ${failed} failed, ${rows.rows} spend rows (${rows.distinct} distinct)`);
+    expect(failed).toBe(0);
+    expect(rows).toEqual({ rows: served, distinct: served });
+  }, 120_000);
+
+  it("a redeploy that replaces Postgres keeps its data", async () => {
+    const keysBefore = await psql(env, `SELECT count(*) FROM "LiteLLM_VerificationToken"`);
+    const spendBefore = await psql(env, `SELECT count(*) FROM "LiteLLM_SpendLogs"`);
+    const pgIdBefore = (await docker("inspect", "-f", "{{.Id}}", `${env.name}-postgres`)).stdout;
+    env.spec.postgres.max_connections = 60;
+    state = await applyStack(synth(env), TF_VARS, state);
+    expect((await docker("inspect", "-f", "{{.Id}}", `${env.name}-postgres`)).stdout).not.toBe(pgIdBefore);
+    expect(await psql(env, "SHOW max_connections")).toBe("60");
+    expect(await psql(env, `SELECT count(*) FROM "LiteLLM_VerificationToken"`)).toBe(keysBefore);
+    expect(await psql(env, `SELECT count(*) FROM "LiteLLM_SpendLogs"`)).toBe(spendBefore);
+    await smoke(env);
+  }, 180_000);
+
+  it("teardown leaves no container, network or volume behind but the retained Postgres volume", async () => {
+    await destroyStack(state!);
+    state = undefined;
+    expect(await names("ps", `${env.name}-`)).toEqual([]);
+    expect(await names("network", `gatekit-${env.name}-`)).toEqual([]);
+    const left = (await names("volume", "")).filter((v) => !volumesBefore.includes(v));
+    expect(left).toEqual([env.spec.postgres.volume]);
+  }, 120_000);
+});
+
+describe("two instances behind the load balancer", () => {
+  let env: Environment;
+  let state: StackState | undefined;
+
+  beforeAll(async () => {
+    env = await variant(`e2e${process.pid}b`, 2);
+    const t0 = Date.now();
+    state = await applyStack(synth(env), TF_VARS);
+    console.log(`two-instance stack healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s (images cached)`);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (state) await destroyStack(state);
+    await docker("volume", "rm", env.spec.postgres.volume);
+  });
+
+  it("the balancer and both instances are healthy; the SDK is served through the balancer", async () => {
+    for (const c of ["lb", "gateway-1", "gateway-2"]) expect(await health(`${env.name}-${c}`)).toBe("healthy");
+    await smoke(env);
+    const live = await fetch(`http://127.0.0.1:${env.spec.gateway.health_port}/health/liveliness`);
+    expect(await live.json()).toBe("I'm alive!");
+  });
+
+  it("an instance stopped under load (SIGTERM, drain) fails no request", async () => {
+    const traffic = load(env, KEY, 8);
+    await new Promise((r) => setTimeout(r, 1500));
+    await docker("stop", `${env.name}-gateway-1`);
+    await new Promise((r) => setTimeout(r, 1500));
+    const results = await traffic.stop();
+    console.log(`SIGTERM one of two instances: ${results.filter((r) => r.ok).length} served, ${results.filter((r) => !r.ok).length} failed`);
+    expect(results.length).toBeGreaterThan(200);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    await docker("start", `${env.name}-gateway-1`);
+    await waitFor(async () => (await health(`${env.name}-gateway-1`)) === "healthy", 60_000);
+  }, 120_000);
+
+  it("an instance killed under load (SIGKILL) fails only requests in flight on it; later ones are served", async () => {
+    const concurrency = 8;
+    const traffic = load(env, KEY, concurrency);
+    await new Promise((r) => setTimeout(r, 1500));
+    await docker("kill", "-s", "KILL", `${env.name}-gateway-2`);
+    const killedAt = Date.now(); // requests started before this may have been in flight on it
+    await new Promise((r) => setTimeout(r, 3000));
+    const results = await traffic.stop();
+    const failed = results.filter((r) => !r.ok);
+    console.log(`SIGKILL one of two instances: ${results.length - failed.length} served, ${failed.length} failed (in flight)`);
+    expect(failed.length).toBeLessThanOrEqual(concurrency);
+    expect(failed.every((r) => r.at <= killedAt)).toBe(true);
+    expect(results.filter((r) => r.at > killedAt && r.ok).length).toBeGreaterThan(50);
+  }, 120_000);
+
+  it("teardown leaves no container or network behind", async () => {
+    await destroyStack(state!);
+    state = undefined;
+    expect(await names("ps", `${env.name}-`)).toEqual([]);
+    expect(await names("network", `gatekit-${env.name}-`)).toEqual([]);
+  }, 120_000);
+});
