@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkEnvironments, hasErrors, RULES } from "../../lib/rules/index.ts";
 import type { RuleContext } from "../../lib/rules/rule.ts";
-import type { Environment } from "../../lib/spec/schema.ts";
+import type { DockerEnvironment, Environment } from "../../lib/spec/schema.ts";
 import { shipped } from "../support/specs.ts";
 import { TEST_VARS } from "../support/vars.ts";
 
-type Breaker = (env: Environment, vars: Record<string, string | undefined>) => Environment[] | void;
+type Breaker = (env: DockerEnvironment, vars: Record<string, string | undefined>) => Environment[] | void;
 
 const GiB = 1024 ** 3;
 
