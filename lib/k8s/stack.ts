@@ -27,6 +27,7 @@ export class KubernetesStack extends TerraformStack {
     new TerraformOutput(this, "namespace", { value: k.namespace });
     new TerraformOutput(this, "gateway_service", { value: `http://gateway.${k.namespace}.svc.cluster.local:${env.spec.gateway.port}` });
     if (k.ingress) new TerraformOutput(this, "gateway_url", { value: `https://${k.ingress.host}${k.ingress.path}` });
+    this.addOverride("terraform.required_providers.kubernetes.source", "hashicorp/kubernetes");
     this.addOverride("terraform.required_providers.kubernetes.version", KUBERNETES_PROVIDER_VERSION);
   }
 
