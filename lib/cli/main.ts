@@ -3,6 +3,7 @@
 const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   validate: { about: "check environment specs against the production rules", load: () => import("./commands/validate.ts") },
   synth: { about: "validate, then synthesize the CDKTF stacks into cdktf.out/", load: () => import("./commands/synth.ts") },
+  render: { about: "write a kubernetes environment's plain manifests (YAML) for GitOps", load: () => import("./commands/render.ts") },
   review: { about: "what a change does to each environment stack, against a git ref", load: () => import("./commands/review.ts") },
   "salt-key": { about: "record or rotate an environment's salt key fingerprint", load: () => import("./commands/salt-key.ts") },
   deploy: { about: "validate, build local images, then cdktf deploy one environment's stack", load: () => import("./commands/deploy.ts") },

@@ -28,7 +28,7 @@ export class ServiceContainer extends Construct {
       image: props.image,
       command: s.command,
       env: Object.entries(s.env).map(([k, v]) => `${k}=${props.secrets.resolve(v)}`),
-      ports: s.ports.map((p) => ({ internal: p.container, external: p.host, ip: p.address })),
+      ports: s.ports.filter((p) => p.host !== undefined).map((p) => ({ internal: p.container, external: p.host!, ip: p.address })),
       healthcheck: {
         test: s.health.test,
         interval: seconds(s.health.intervalSeconds),

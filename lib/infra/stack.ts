@@ -4,7 +4,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
 import { Volume } from "@cdktf/provider-docker/lib/volume/index.js";
 import { Fn, LocalBackend, RemoteBackend, S3Backend, TerraformOutput, TerraformStack, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
-import type { DeploymentModel } from "../model/types.ts";
+import type { DockerDeployment } from "../model/types.ts";
 import { ServiceImage } from "./image.ts";
 import { GatekitNetwork } from "./network.ts";
 import { SecretInputs } from "./secrets.ts";
@@ -14,7 +14,7 @@ import { ServiceContainer } from "./service.ts";
 export const DOCKER_PROVIDER_VERSION = "3.6.2";
 
 export class EnvironmentStack extends TerraformStack {
-  constructor(scope: Construct, model: DeploymentModel) {
+  constructor(scope: Construct, model: DockerDeployment) {
     super(scope, model.environment);
     this.backend(model);
     new DockerProvider(this, "docker", { host: model.dockerHost });
@@ -41,7 +41,7 @@ export class EnvironmentStack extends TerraformStack {
     this.addOverride("terraform.required_providers.docker.version", DOCKER_PROVIDER_VERSION);
   }
 
-  private backend(model: DeploymentModel) {
+  private backend(model: DockerDeployment) {
     const s = model.state;
     if (s.backend === "local") new LocalBackend(this, { path: s.path ?? `terraform.${model.environment}.tfstate` });
     else if (s.backend === "s3") new S3Backend(this, { bucket: s.bucket, key: s.key, region: s.region });

@@ -14,19 +14,21 @@ export type ImageRole = keyof typeof LOCAL_IMAGES;
 
 export function imageFor(spec: Spec, role: ImageRole): ImageSource {
   const gatewayImage = spec.gateway.image;
+  const local = spec.target === "docker" && spec.images === "local";
   if (role === "gateway") {
-    if (!("build" in gatewayImage)) return { kind: spec.images === "local" ? "local" : "pull", name: gatewayImage.name };
-    return spec.images === "local"
+    if (!("build" in gatewayImage)) return { kind: local ? "local" : "pull", name: gatewayImage.name };
+    return local
       ? { kind: "local", name: gatewayImage.tag }
       : { kind: "build", name: gatewayImage.tag, dockerfile: "templates/gateway.Dockerfile", buildArgs: {} };
   }
-  if (spec.images === "local") return { kind: "local", name: LOCAL_IMAGES[role] };
-  const pinned = { postgres: spec.postgres.image, redis: spec.redis?.image ?? "", load_balancer: spec.load_balancer.image }[role];
+  if (local) return { kind: "local", name: LOCAL_IMAGES[role] };
+  const pinned = { postgres: spec.postgres.image, redis: spec.redis?.image ?? "", load_balancer: spec.target === "docker" ? spec.load_balancer.image : "" }[role];
   return { kind: "pull", name: pinned };
 }
 
 /** Every locally built image an environment's stack runs: role → tag. */
 export function localImagesOf(spec: Spec): Partial<Record<ImageRole, string>> {
-  const roles: ImageRole[] = ["gateway", "postgres", ...(spec.redis ? ["redis" as const] : []), ...(spec.gateway.instances > 1 ? ["load_balancer" as const] : [])];
+  const balanced = spec.target === "docker" && spec.gateway.instances > 1;
+  const roles: ImageRole[] = ["gateway", "postgres", ...(spec.redis ? ["redis" as const] : []), ...(balanced ? ["load_balancer" as const] : [])];
   return Object.fromEntries(roles.map((r) => [r, imageFor(spec, r)]).filter(([, i]) => (i as ImageSource).kind !== "pull").map(([r, i]) => [r, (i as ImageSource).name]));
 }

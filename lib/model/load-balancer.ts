@@ -1,12 +1,12 @@
 // The load balancer in front of several gateway instances: HAProxy, health-checking each instance on its
 // health port. A request that could not reach an instance (refused: it is draining or gone) is sent to
 // another one; a request an instance accepted is never replayed, so an LLM call is never made twice.
-import type { Spec } from "../spec/schema.ts";
+import type { DockerSpec } from "../spec/schema.ts";
 
 export const HAPROXY_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg";
 export const LB_STATUS_PATH = "/lb/healthz";
 
-export function renderHaproxyConfig(name: string, spec: Spec): string {
+export function renderHaproxyConfig(name: string, spec: DockerSpec): string {
   const g = spec.gateway;
   // The gateway's own request timeout, plus a margin: HAProxy must never cut a call the gateway still serves.
   const serverTimeout = (spec.litellm.litellm_settings.request_timeout ?? 600) + 60;

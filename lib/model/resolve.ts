@@ -3,10 +3,10 @@
 import { stringify } from "yaml";
 import { envRefName } from "../gateway/config/schema.ts";
 import { secretRefsIn, secretVariables } from "../spec/secrets.ts";
-import type { Environment, Spec } from "../spec/schema.ts";
+import type { DockerEnvironment, DockerSpec, Environment, KubernetesEnvironment, KubernetesSpec, Spec } from "../spec/schema.ts";
 import { imageFor } from "./images.ts";
 import { HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxyConfig } from "./load-balancer.ts";
-import type { DeploymentModel, HealthProbe, ServiceModel } from "./types.ts";
+import type { DataEndpoint, DeploymentModel, DockerDeployment, HealthProbe, KubernetesDeployment, ServiceModel } from "./types.ts";
 
 export const CONFIG_PATH = "/app/config/config.yaml";
 /** Docker writes uploaded files into a read-only container only inside a volume: each gets an anonymous one. */
@@ -18,18 +18,38 @@ const DATA_USER = "999:999";
 
 const secret = (ref: string, url = false) => `{{secret:${envRefName(ref)}${url ? "|url" : ""}}}`;
 
-export function resolveEnvironment({ name, spec }: Environment): DeploymentModel {
+/** Where a target puts the services: the addresses the gateway uses for its data services, and Docker's extras. */
+interface Placement {
+  postgres: { host: string; port: number };
+  redis?: { host: string; port: number };
+  /** Docker only: host publishing and networks. Kubernetes publishes through Services instead. */
+  docker?: { publishAddress: string; nets: { public: string; internal: string }; postgresHostPort?: number; redisHostPort?: number };
+}
+
+export function resolveEnvironment(env: DockerEnvironment): DockerDeployment;
+export function resolveEnvironment(env: KubernetesEnvironment): KubernetesDeployment;
+export function resolveEnvironment(env: Environment): DeploymentModel;
+export function resolveEnvironment(env: Environment): DeploymentModel {
+  return env.spec.target === "kubernetes" ? resolveKubernetes(env as KubernetesEnvironment) : resolveDocker(env as DockerEnvironment);
+}
+
+function resolveDocker({ name, spec }: DockerEnvironment): DockerDeployment {
   const nets = networkNames(name, spec);
-  const gatewayTier = gatewayServices(name, spec, nets);
+  const place: Placement = {
+    postgres: { host: "postgres", port: POSTGRES_PORT },
+    redis: spec.redis ? { host: "redis", port: REDIS_PORT } : undefined,
+    docker: { publishAddress: spec.host.publish_address, nets, postgresHostPort: spec.postgres.host_port, redisHostPort: spec.redis?.host_port },
+  };
+  const postgres = { ...postgresService(name, spec, place), volumes: [{ volume: spec.postgres.volume, path: "/var/lib/postgresql/data" }] };
+  const redis = spec.redis && { ...redisService(name, spec, place), volumes: spec.redis.volume ? [{ volume: spec.redis.volume, path: "/data" }] : [] };
+  const gateways = dockerGateways(name, spec, place);
   const balanced = spec.gateway.instances > 1;
-  const services = [
-    postgresService(name, spec, nets), ...(spec.redis ? [redisService(name, spec, nets)] : []), ...gatewayTier,
-    ...(balanced ? [loadBalancerService(name, spec, nets, gatewayTier)] : []),
-  ];
-  // Clients reach the load balancer when there is one, else each instance.
+  const services = [postgres, ...(redis ? [redis] : []), ...gateways, ...(balanced ? [loadBalancerService(name, spec, place, gateways)] : [])];
+  // Clients reach the load balancer when there is one, else the instance.
   const entry = services.filter((s) => s.role === (balanced ? "load_balancer" : "gateway"));
   const url = (s: ServiceModel, port: string) => `http://${spec.host.publish_address}:${s.ports.find((p) => p.name === port)!.host}`;
   return {
+    target: "docker",
     environment: name,
     dockerHost: spec.host.docker_host,
     state: spec.state,
@@ -39,14 +59,48 @@ export function resolveEnvironment({ name, spec }: Environment): DeploymentModel
     ],
     // A retained volume is not a resource of the stack: Docker creates it on first use and a destroy keeps it.
     managedVolumes: spec.postgres.retain_volume ? [] : [{ key: "postgres_data", name: spec.postgres.volume }],
-    secrets: secretVariables(spec).filter((v) => v !== "DATABASE_URL"),
-    saltKeyVariable: envRefName(spec.secrets.salt_key)!,
+    ...secretsOf(spec),
     services,
     endpoints: { gateway: entry.map((g) => url(g, "api")), health: entry.map((g) => url(g, "health")) },
   };
 }
 
-function networkNames(name: string, spec: Spec) {
+/** The same services for a cluster: one gateway Deployment scaled by an HPA; data services in-cluster or managed. */
+function resolveKubernetes({ name, spec }: KubernetesEnvironment): KubernetesDeployment {
+  const k = spec.kubernetes;
+  const postgres = dataEndpoint(k.postgres, "postgres", POSTGRES_PORT);
+  const redis = spec.redis ? dataEndpoint(k.redis, "redis", REDIS_PORT) : undefined;
+  const place: Placement = { postgres, redis };
+  const services: ServiceModel[] = [];
+  if (postgres.mode === "statefulset") services.push({ ...postgresService(name, spec, place), volumes: [{ volume: "data", path: "/var/lib/postgresql/data" }] });
+  if (redis?.mode === "statefulset") {
+    services.push({ ...redisService(name, spec, place), volumes: spec.redis!.persistence === "none" ? [] : [{ volume: "data", path: "/data" }] });
+  }
+  services.push({ ...gatewayService(spec, place), key: "gateway", containerName: "gateway" });
+  return {
+    target: "kubernetes",
+    environment: name,
+    state: spec.state,
+    ...secretsOf(spec),
+    services,
+    namespace: k.namespace,
+    replicas: k.replicas,
+    postgres,
+    redis,
+  };
+}
+
+function dataEndpoint(d: KubernetesSpec["kubernetes"]["postgres"], service: string, port: number): DataEndpoint {
+  return d.mode === "managed"
+    ? { mode: "managed", host: d.host, port: d.port }
+    : { mode: "statefulset", host: service, port, storage: d.storage, storageClass: d.storage_class };
+}
+
+function secretsOf(spec: Spec) {
+  return { secrets: secretVariables(spec).filter((v) => v !== "DATABASE_URL"), saltKeyVariable: envRefName(spec.secrets.salt_key)! };
+}
+
+function networkNames(name: string, spec: DockerSpec) {
   return { public: spec.networks.public ?? `gatekit-${name}-public`, internal: spec.networks.internal ?? `gatekit-${name}-internal` };
 }
 
@@ -66,19 +120,20 @@ const hardened = (h: Hardening, defaultUser?: string) => ({
 
 const DATA_PROBE = { interval: 5, timeout: 5, start_period: 20, retries: 10 };
 
-function postgresService(name: string, spec: Spec, nets: { internal: string }): ServiceModel {
+function postgresService(name: string, spec: Spec, place: Placement): ServiceModel {
   const pg = spec.postgres;
+  const d = place.docker;
   return {
     key: "postgres", role: "postgres", containerName: `${name}-postgres`,
     image: imageFor(spec, "postgres"),
     command: ["postgres", "-c", `max_connections=${pg.max_connections}`],
     env: { POSTGRES_USER: pg.user, POSTGRES_DB: pg.database, POSTGRES_PASSWORD: secret(pg.password), PGDATA: "/var/lib/postgresql/data/pgdata" },
-    ports: pg.host_port ? [{ name: "postgres", container: POSTGRES_PORT, host: pg.host_port, address: spec.host.publish_address }] : [],
+    ports: d ? (d.postgresHostPort ? [{ name: "postgres", container: POSTGRES_PORT, host: d.postgresHostPort, address: d.publishAddress }] : []) : [{ name: "postgres", container: POSTGRES_PORT }],
     health: probe(["CMD-SHELL", `pg_isready -U ${pg.user} -d ${pg.database}`], DATA_PROBE),
-    volumes: [{ volume: pg.volume, path: "/var/lib/postgresql/data" }],
+    volumes: [],
     tmpfs: ["/tmp", "/var/run/postgresql"],
     files: [],
-    networks: [{ name: nets.internal, aliases: ["postgres"] }],
+    networks: d ? [{ name: d.nets.internal, aliases: ["postgres"] }] : [],
     memoryBytes: pg.memory_limit,
     ...hardened(pg.hardening, DATA_USER),
     dependsOn: [],
@@ -86,8 +141,9 @@ function postgresService(name: string, spec: Spec, nets: { internal: string }): 
   };
 }
 
-function redisService(name: string, spec: Spec, nets: { internal: string }): ServiceModel {
+function redisService(name: string, spec: Spec, place: Placement): ServiceModel {
   const r = spec.redis!;
+  const d = place.docker;
   const persistence = { none: "--save '' --appendonly no", rdb: "--save 60 1000 --appendonly no", aof: "--appendonly yes" }[r.persistence];
   // The password reaches redis-server through the environment, never its command line (visible in `ps`).
   const server = `exec redis-server --requirepass "$REDIS_PASSWORD" --maxmemory ${r.maxmemory} --maxmemory-policy ${r.maxmemory_policy} ${persistence}`;
@@ -96,12 +152,12 @@ function redisService(name: string, spec: Spec, nets: { internal: string }): Ser
     image: imageFor(spec, "redis"),
     command: ["sh", "-c", server],
     env: { REDIS_PASSWORD: secret(r.password), REDISCLI_AUTH: secret(r.password) },
-    ports: r.host_port ? [{ name: "redis", container: REDIS_PORT, host: r.host_port, address: spec.host.publish_address }] : [],
+    ports: d ? (d.redisHostPort ? [{ name: "redis", container: REDIS_PORT, host: d.redisHostPort, address: d.publishAddress }] : []) : [{ name: "redis", container: REDIS_PORT }],
     health: probe(["CMD", "redis-cli", "ping"], DATA_PROBE),
-    volumes: r.volume ? [{ volume: r.volume, path: "/data" }] : [],
+    volumes: [],
     tmpfs: ["/tmp"],
     files: [],
-    networks: [{ name: nets.internal, aliases: ["redis"] }],
+    networks: d ? [{ name: d.nets.internal, aliases: ["redis"] }] : [],
     memoryBytes: r.memory_limit,
     ...hardened(r.hardening, DATA_USER),
     dependsOn: [],
@@ -109,42 +165,58 @@ function redisService(name: string, spec: Spec, nets: { internal: string }): Ser
   };
 }
 
-function gatewayServices(name: string, spec: Spec, nets: { public: string; internal: string }): ServiceModel[] {
+/** One gateway service; the Docker target repeats it per instance. */
+function gatewayService(spec: Spec, place: Placement): ServiceModel {
   const g = spec.gateway;
   const bundled = "build" in g.image;
   const image = imageFor(spec, "gateway");
-  // Behind a load balancer instances publish nothing: the balancer owns the ports.
-  const publish = g.instances === 1;
   const health = `http://127.0.0.1:${g.health_port}/health/liveliness`;
   const test = bundled
     ? ["CMD", "node", "-e", `fetch('${health}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]
     : ["CMD", "python3", "-c", `import urllib.request; urllib.request.urlopen('${health}', timeout=${g.healthcheck.timeout})`];
-  const config = renderGatewayConfig(spec);
-  return Array.from({ length: g.instances }, (_, i) => ({
-    key: `gateway_${i + 1}`, role: "gateway" as const, containerName: `${name}-gateway-${i + 1}`,
+  // /health/readiness answers 503 while Postgres is down. When the gateway is meant to keep serving through a
+  // database outage, readiness must not follow the database, or every replica leaves the load balancer at once.
+  const readiness = spec.litellm.general_settings.allow_requests_on_db_unavailable ? "/health/liveliness" : "/health/readiness";
+  return {
+    key: "gateway", role: "gateway", containerName: "gateway",
     image,
     command: gatewayCommand(spec, bundled),
-    env: gatewayEnv(spec),
-    ports: publish
-      ? [
-          { name: "api", container: g.port, host: g.port, address: spec.host.publish_address },
-          { name: "health", container: g.health_port, host: g.health_port, address: spec.host.publish_address },
-        ]
-      : [],
-    health: probe(test, g.healthcheck),
-    volumes: [uploadVolume(CONFIG_PATH)],
+    env: gatewayEnv(spec, place),
+    ports: [{ name: "api", container: g.port }, { name: "health", container: g.health_port }],
+    health: { ...probe(test, g.healthcheck), http: { port: g.health_port, liveness: "/health/liveliness", readiness } },
+    volumes: [],
     tmpfs: ["/tmp"],
-    files: [{ path: CONFIG_PATH, content: config }],
-    networks: [{ name: nets.public, aliases: [] }, { name: nets.internal, aliases: [] }],
+    files: [{ path: CONFIG_PATH, content: renderGatewayConfig(spec) }],
+    networks: [],
     memoryBytes: g.memory_limit ?? g.num_workers * 384 * 1024 ** 2 + 128 * 1024 ** 2,
+    cpus: g.num_workers,
     ...hardened(g.hardening),
-    dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
+    dependsOn: [],
     stopGraceSeconds: g.graceful_shutdown_timeout,
+  };
+}
+
+function dockerGateways(name: string, spec: DockerSpec, place: Placement): ServiceModel[] {
+  const g = spec.gateway;
+  const d = place.docker!;
+  const base = gatewayService(spec, place);
+  return Array.from({ length: g.instances }, (_, i) => ({
+    ...base,
+    key: `gateway_${i + 1}`, containerName: `${name}-gateway-${i + 1}`,
+    // Behind a load balancer instances publish nothing: the balancer owns the ports.
+    ports: g.instances > 1 ? [] : [
+      { name: "api", container: g.port, host: g.port, address: d.publishAddress },
+      { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
+    ],
+    volumes: [uploadVolume(CONFIG_PATH)],
+    networks: [{ name: d.nets.public, aliases: [] }, { name: d.nets.internal, aliases: [] }],
+    dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
   }));
 }
 
-function loadBalancerService(name: string, spec: Spec, nets: { public: string }, gateways: ServiceModel[]): ServiceModel {
+function loadBalancerService(name: string, spec: DockerSpec, place: Placement, gateways: ServiceModel[]): ServiceModel {
   const g = spec.gateway;
+  const d = place.docker!;
   // The haproxy images have no HTTP client; bash's /dev/tcp asks the balancer's own status page.
   const status = `exec 3<>/dev/tcp/127.0.0.1/${g.health_port} && printf 'GET ${LB_STATUS_PATH} HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3`;
   return {
@@ -153,14 +225,14 @@ function loadBalancerService(name: string, spec: Spec, nets: { public: string },
     command: ["haproxy", "-W", "-db", "-f", HAPROXY_CONFIG_PATH],
     env: {},
     ports: [
-      { name: "api", container: g.port, host: g.port, address: spec.host.publish_address },
-      { name: "health", container: g.health_port, host: g.health_port, address: spec.host.publish_address },
+      { name: "api", container: g.port, host: g.port, address: d.publishAddress },
+      { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
     ],
     health: probe(["CMD", "bash", "-c", status], { interval: 5, timeout: 5, start_period: 10, retries: 3 }),
     volumes: [uploadVolume(HAPROXY_CONFIG_PATH)],
     tmpfs: ["/tmp"],
     files: [{ path: HAPROXY_CONFIG_PATH, content: renderHaproxyConfig(name, spec) }],
-    networks: [{ name: nets.public, aliases: [] }],
+    networks: [{ name: d.nets.public, aliases: [] }],
     memoryBytes: spec.load_balancer.memory_limit,
     user: undefined, readOnlyRootFs: true, noNewPrivileges: true, dropCapabilities: ["ALL"],
     dependsOn: gateways.map((s) => s.key),
@@ -180,8 +252,9 @@ function gatewayCommand(spec: Spec, bundled: boolean): string[] {
   return flags;
 }
 
-function gatewayEnv(spec: Spec): Record<string, string> {
+function gatewayEnv(spec: Spec, place: Placement): Record<string, string> {
   const { gateway: g, postgres: pg, redis } = spec;
+  const db = place.postgres;
   const env: Record<string, string> = {
     LITELLM_MODE: g.mode,
     LITELLM_LOG: g.log_level,
@@ -190,10 +263,10 @@ function gatewayEnv(spec: Spec): Record<string, string> {
     SEPARATE_HEALTH_PORT: String(g.health_port),
     LITELLM_MASTER_KEY: secret(spec.secrets.master_key),
     LITELLM_SALT_KEY: secret(spec.secrets.salt_key),
-    DATABASE_URL: `postgresql://${pg.user}:${secret(pg.password, true)}@postgres:${POSTGRES_PORT}/${pg.database}`,
+    DATABASE_URL: `postgresql://${pg.user}:${secret(pg.password, true)}@${db.host}:${db.port}/${pg.database}`,
   };
   if (g.max_requests_before_restart) env.MAX_REQUESTS_BEFORE_RESTART = String(g.max_requests_before_restart);
-  if (redis) Object.assign(env, { REDIS_HOST: "redis", REDIS_PORT: String(REDIS_PORT), REDIS_PASSWORD: secret(redis.password) });
+  if (redis && place.redis) Object.assign(env, { REDIS_HOST: place.redis.host, REDIS_PORT: String(place.redis.port), REDIS_PASSWORD: secret(redis.password) });
   // Every other variable the LiteLLM config references (provider keys), passed through as secrets.
   const own = new Set(["DATABASE_URL", envRefName(spec.secrets.master_key), envRefName(pg.password), redis && envRefName(redis.password)]);
   for (const { variable } of secretRefsIn(spec.litellm)) {

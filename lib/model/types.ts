@@ -1,5 +1,5 @@
-// The resolved deployment model: everything a target (Docker now, Kubernetes later) needs to create an
-// environment, as plain data. Targets map it; none re-derives it from the spec.
+// The resolved deployment model: everything a target (Docker, Kubernetes) needs to create an environment, as
+// plain data. Targets map it; none re-derives it from the spec.
 
 /**
  * A value that may embed secrets: literal text with `{{secret:NAME}}` (or `{{secret:NAME|url}}`, URL-encoded)
@@ -10,7 +10,7 @@ export type Templated = string;
 export interface ImageSource {
   /**
    * build: built by the provider from templates/<dockerfile>; pull: a pinned reference from a registry;
-   * local: a tag `gatekit images build` made on this engine (never pulled).
+   * local: a tag `gatekit images build` made on the engine (never pulled).
    */
   kind: "build" | "pull" | "local";
   name: string;
@@ -19,7 +19,10 @@ export interface ImageSource {
 }
 
 export interface HealthProbe {
+  /** Docker's healthcheck command (CMD / CMD-SHELL form); Kubernetes maps it to an exec probe. */
   test: string[];
+  /** An HTTP health app (the gateway's): orchestrators probe it directly instead of running a command. */
+  http?: { port: number; liveness: string; readiness: string };
   intervalSeconds: number;
   timeoutSeconds: number;
   startPeriodSeconds: number;
@@ -34,18 +37,24 @@ export interface ServiceModel {
   image: ImageSource;
   command: string[];
   env: Record<string, Templated>;
-  ports: { name: string; container: number; host: number; address: string }[];
+  /** Container ports; `host`/`address` are set where the target publishes them on a host (Docker). */
+  ports: { name: string; container: number; host?: number; address?: string }[];
   health: HealthProbe;
-  /** A named volume, or (no name) an anonymous one, removed with the container. */
+  /**
+   * Persistent data: a Docker volume name, or a Kubernetes volume claim template name. Docker only: no name
+   * is an anonymous volume, removed with the container.
+   */
   volumes: { volume?: string; path: string }[];
   tmpfs: string[];
   /**
-   * Files written into the container before it starts. With a read-only root filesystem Docker only accepts
-   * them inside a volume, so each file's folder must be one of `volumes` (resolve.ts gives it an anonymous one).
+   * Files written into the container before it starts. On Docker with a read-only root filesystem the engine
+   * accepts them only inside a volume, so each file's folder is one of `volumes` there.
    */
   files: { path: string; content: string }[];
   networks: { name: string; aliases: string[] }[];
   memoryBytes: number;
+  /** CPUs the service may use (Kubernetes requests = limits); the gateway gets one per worker. */
+  cpus?: number;
   user?: string;
   readOnlyRootFs: boolean;
   noNewPrivileges: boolean;
@@ -55,16 +64,38 @@ export interface ServiceModel {
   stopGraceSeconds: number;
 }
 
-export interface DeploymentModel {
+type StateBackend = { backend: "local"; path?: string } | { backend: "s3"; bucket: string; key: string; region: string } | { backend: "remote"; organization: string; workspace: string };
+
+interface ModelBase {
   environment: string;
-  dockerHost: string;
-  state: { backend: "local"; path?: string } | { backend: "s3"; bucket: string; key: string; region: string } | { backend: "remote"; organization: string; workspace: string };
-  networks: { key: string; name: string; internal: boolean }[];
-  /** Volumes the stack owns (destroyed with it); retained volumes are only referenced by name. */
-  managedVolumes: { key: string; name: string }[];
-  /** Environment variables holding secrets, each becoming a sensitive input. */
+  state: StateBackend;
+  /** Environment variables holding secrets: sensitive inputs (Docker) or keys of a Secret (Kubernetes). */
   secrets: string[];
   saltKeyVariable: string;
   services: ServiceModel[];
+}
+
+export interface DockerDeployment extends ModelBase {
+  target: "docker";
+  dockerHost: string;
+  networks: { key: string; name: string; internal: boolean }[];
+  /** Volumes the stack owns (destroyed with it); retained volumes are only referenced by name. */
+  managedVolumes: { key: string; name: string }[];
   endpoints: { gateway: string[]; health: string[] };
 }
+
+/** A data service the gateway reaches: in the cluster (a service of the model) or a managed cloud endpoint. */
+export type DataEndpoint =
+  | { mode: "statefulset"; host: string; port: number; storage: string; storageClass?: string }
+  | { mode: "managed"; host: string; port: number };
+
+export interface KubernetesDeployment extends ModelBase {
+  target: "kubernetes";
+  namespace: string;
+  /** The gateway's HorizontalPodAutoscaler bounds. */
+  replicas: { min: number; max: number };
+  postgres: DataEndpoint;
+  redis?: DataEndpoint;
+}
+
+export type DeploymentModel = DockerDeployment | KubernetesDeployment;

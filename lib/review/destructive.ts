@@ -5,7 +5,9 @@ import type { StackDiff, TfJson } from "./diff.ts";
 export interface Destructive {
   stack: string;
   address: string;
-  kind: "volume-removed" | "data-service-replaced" | "network-replaced" | "environment-removed" | "salt-key-changed";
+  kind:
+    | "volume-removed" | "data-service-replaced" | "network-replaced" | "environment-removed" | "salt-key-changed"
+    | "namespace-removed" | "volume-claim-removed";
   message: string;
   /** The reason given in the spec's review.acknowledge_destructive, when this change is acknowledged there. */
   acknowledged?: string;
@@ -33,6 +35,7 @@ export function findDestructive(diff: StackDiff, base: TfJson | undefined, head:
         out.push({ ...at, kind: "data-service-replaced", message: `data service ${r.address} is ${r.action === "delete" ? "removed" : "replaced"} without a named volume: its data is lost` });
       }
     }
+    if (r.type === "kubernetes_manifest") out.push(...manifestDestructive(at, r, base, head));
     if (r.type === "docker_network" && (r.action === "replace" || r.action === "delete")) {
       out.push({ ...at, kind: "network-replaced", message: `network ${r.address} is ${r.action === "delete" ? "removed" : "replaced"} (${r.forcedBy.join(", ") || "removed"}): every container attached to it is replaced` });
     }
@@ -52,4 +55,31 @@ function isDataService(doc: TfJson | undefined, address: string): boolean {
 function volumeNames(doc: TfJson | undefined, address: string): string[] {
   const volumes = container(doc, address)?.volumes;
   return Array.isArray(volumes) ? volumes.map((v) => (v as { volume_name?: string }).volume_name).filter((v): v is string => !!v) : [];
+}
+
+type Manifest = { kind?: string; metadata?: { name?: string }; spec?: { volumeClaimTemplates?: { metadata?: { name?: string } }[] } };
+
+function manifestOf(doc: TfJson | undefined, address: string): Manifest | undefined {
+  return container(doc, address)?.manifest as Manifest | undefined;
+}
+
+const claimNames = (m: Manifest | undefined) => (m?.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? "?");
+
+/** A namespace taken away takes everything in it; a volume claim dropped or renamed leaves its data behind. */
+function manifestDestructive(at: { stack: string; address: string }, r: StackDiff["resources"][number], base: TfJson | undefined, head: TfJson | undefined): Destructive[] {
+  if (r.action !== "delete" && r.action !== "replace") return [];
+  const was = manifestOf(base, r.address);
+  const name = `${was?.kind ?? "object"}/${was?.metadata?.name ?? "?"}`;
+  const verb = r.action === "delete" ? "removed" : "replaced";
+  if (was?.kind === "Namespace") {
+    return [{ ...at, kind: "namespace-removed", message: `namespace ${was.metadata?.name} is ${verb}: every object in it is deleted, volume claims and their data included` }];
+  }
+  if (was?.kind === "PersistentVolumeClaim") {
+    return [{ ...at, kind: "volume-claim-removed", message: `volume claim ${was.metadata?.name} is ${verb}: the data on it is lost` }];
+  }
+  const lost = claimNames(was).filter((c) => !claimNames(manifestOf(head, r.address)).includes(c));
+  if (was?.kind === "StatefulSet" && lost.length) {
+    return [{ ...at, kind: "volume-claim-removed", message: `${name} is ${verb} and its volume claim(s) ${lost.join(", ")} are no longer used: it starts empty, and the old data is left behind` }];
+  }
+  return [];
 }

@@ -39,6 +39,21 @@ const IN_PLACE: Record<string, ReadonlySet<string>> = {
   docker_network: new Set([]),
 };
 
+/**
+ * kubernetes_manifest applies every change in place (server-side apply), except a changed identity — kind,
+ * apiVersion, name, namespace — which the provider replaces, and fields the API server refuses to change
+ * (a workload's selector, a StatefulSet's serviceName and volume claim templates), which need a new object.
+ */
+const MANIFEST_FORCES = /^manifest\.(apiVersion|kind|metadata\.(name|namespace)|spec\.(selector|serviceName|volumeClaimTemplates))\b/;
+
+function forcingAttributes(type: string, attrs: AttributeChange[]): string[] {
+  if (type === "kubernetes_manifest") {
+    return [...new Set(attrs.filter((a) => MANIFEST_FORCES.test(a.path)).map((a) => MANIFEST_FORCES.exec(a.path)![0]))];
+  }
+  const inPlace = IN_PLACE[type] ?? new Set<string>();
+  return [...new Set(attrs.map((a) => topLevel(a.path)).filter((k) => !inPlace.has(k) && k !== "depends_on" && k !== "lifecycle"))];
+}
+
 const resources = (doc: TfJson | undefined): Map<string, { type: string; config: Record<string, unknown> }> => {
   const out = new Map<string, { type: string; config: Record<string, unknown> }>();
   for (const [type, byName] of Object.entries(doc?.resource ?? {})) {
@@ -65,8 +80,7 @@ export function diffStack(stack: string, base: TfJson | undefined, head: TfJson 
     }
     const attrs = diffValues(old.config, config);
     if (attrs.length === 0) continue;
-    const inPlace = IN_PLACE[type] ?? new Set<string>();
-    const forcedBy = [...new Set(attrs.map((a) => topLevel(a.path)).filter((k) => !inPlace.has(k) && k !== "depends_on" && k !== "lifecycle"))];
+    const forcedBy = forcingAttributes(type, attrs);
     changes.push({ address, type, action: forcedBy.length > 0 ? "replace" : "update", changes: attrs, forcedBy });
   }
   for (const [address, { type }] of before) {

@@ -9,7 +9,8 @@ export default rule(import.meta.url, {
   check: ({ env, vars }) => {
     const name = envRefName(env.spec.secrets.master_key)!;
     const key = vars[name];
-    if (!key) return violation("secrets.master_key", `${name} is not set`);
+    // A Kubernetes stack takes the key from the cluster's Secret: it is checked here only when given.
+    if (!key) return env.spec.target === "kubernetes" ? ok : violation("secrets.master_key", `${name} is not set`);
     if (!key.startsWith("sk-")) return violation("secrets.master_key", `${name} does not start with "sk-"`);
     return key.length < 32 ? violation("secrets.master_key", `${name} is ${key.length} characters; at least 32 are required`) : ok;
   },

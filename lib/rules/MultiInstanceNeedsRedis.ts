@@ -1,3 +1,4 @@
+import { peakInstances } from "./DbConnectionBudget.ts";
 import { ok, rule, violation } from "./rule.ts";
 
 export default rule(import.meta.url, {
@@ -5,9 +6,10 @@ export default rule(import.meta.url, {
   info: "Instances without a shared Redis keep their own cooldowns, rate limits and cache: limits multiply and failing deployments keep getting traffic.",
   fix: "Add a redis: section and point router_settings redis_host/redis_port/redis_password at it.",
   check: ({ env }) => {
-    const { gateway, redis, litellm } = env.spec;
-    if (gateway.instances <= 1) return ok;
-    if (!redis) return violation("redis", `${gateway.instances} instances and no Redis`);
-    return litellm.router_settings.redis_host ? ok : violation("litellm.router_settings.redis_host", `${gateway.instances} instances do not share router state`);
+    const { redis, litellm } = env.spec;
+    const peak = peakInstances(env.spec);
+    if (peak.count <= 1) return ok;
+    if (!redis) return violation("redis", `${peak.count} ${peak.unit} and no Redis`);
+    return litellm.router_settings.redis_host ? ok : violation("litellm.router_settings.redis_host", `${peak.count} ${peak.unit} do not share router state`);
   },
 });

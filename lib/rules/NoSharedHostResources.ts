@@ -1,8 +1,8 @@
-import type { Environment } from "../spec/schema.ts";
+import { isDocker, type DockerEnvironment } from "../spec/schema.ts";
 import { ok, rule, type Violation } from "./rule.ts";
 
 /** What an environment claims on its Docker host: host ports and named networks/volumes, with their spec paths. */
-export function hostClaims(env: Environment): { claim: string; path: string }[] {
+export function hostClaims(env: DockerEnvironment): { claim: string; path: string }[] {
   const { gateway, postgres, redis, networks } = env.spec;
   const claims = [
     ...Array.from({ length: gateway.instances }, (_, i) => ({ claim: `port ${gateway.port + i}`, path: "gateway.port" })),
@@ -22,6 +22,8 @@ export default rule(import.meta.url, {
   info: "Two environments on one Docker host claiming the same port, network or volume fail to deploy, or worse, share data.",
   fix: "Give each environment on a host its own ports, network names and volume names.",
   check: ({ env, all }) => {
+    // A cluster has no host ports or named volumes to collide on; each Kubernetes environment has its namespace.
+    if (!isDocker(env)) return ok;
     const out: Violation[] = [];
     const mine = hostClaims(env);
     const seen = new Map<string, string>();
@@ -30,7 +32,7 @@ export default rule(import.meta.url, {
       seen.set(c.claim, c.path);
     }
     for (const other of all) {
-      if (other.name === env.name || other.spec.host.docker_host !== env.spec.host.docker_host) continue;
+      if (other.name === env.name || !isDocker(other) || other.spec.host.docker_host !== env.spec.host.docker_host) continue;
       const theirs = new Set(hostClaims(other).map((c) => c.claim));
       for (const c of mine.filter((c) => theirs.has(c.claim))) {
         out.push({ path: c.path, message: `${c.claim} is also claimed by environment ${other.name} on ${env.spec.host.docker_host}` });

@@ -10,7 +10,8 @@ export default rule(import.meta.url, {
   check: ({ env, vars }) => {
     const name = envRefName(env.spec.secrets.salt_key)!;
     const value = vars[name];
-    if (!value) return violation("secrets.salt_key", `${name} is not set`);
+    // A Kubernetes stack takes the key from the cluster's Secret: the lock is checked here only when it is given.
+    if (!value) return env.spec.target === "kubernetes" ? ok : violation("secrets.salt_key", `${name} is not set`);
     const lock = checkSaltKey(env.file, value);
     if (lock.status === "mismatch") {
       return violation("secrets.salt_key", `${name} does not match the fingerprint recorded in ${lockFileFor(env.file)} (recorded ${lock.recorded.slice(0, 12)}…, now ${lock.actual.slice(0, 12)}…)`);

@@ -27,6 +27,11 @@ import SpendBatchWrites from "./SpendBatchWrites.ts";
 import VerboseOff from "./VerboseOff.ts";
 import WorkerRecycling from "./WorkerRecycling.ts";
 import WorkersMatchCpus from "./WorkersMatchCpus.ts";
+import ProbeTimeouts from "./ProbeTimeouts.ts";
+import PdbForReplicas from "./PdbForReplicas.ts";
+import GuaranteedQos from "./GuaranteedQos.ts";
+import SpreadConstraints from "./SpreadConstraints.ts";
+import NetworkPolicyPresent from "./NetworkPolicyPresent.ts";
 
 export type { Rule, Severity } from "./rule.ts";
 export { connectionBudget } from "./DbConnectionBudget.ts";
@@ -37,6 +42,8 @@ export const RULES: readonly Rule[] = [
   SeparateHealthApp, ProductionMode, SaltKeySet, MasterKeyStrong, SecretsPresent, DatabaseUrlMatchesPostgres,
   MemoryForWorkers, ShutdownCoversRequests, HealthcheckTimeouts, MultiInstanceNeedsRedis, DataServicesPrivate,
   ImagesPinned, ContainersHardened, NoSharedHostResources,
+  // Kubernetes only: checked on the rendered objects.
+  ProbeTimeouts, PdbForReplicas, GuaranteedQos, SpreadConstraints, NetworkPolicyPresent,
 ];
 
 export interface Finding {

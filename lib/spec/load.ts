@@ -4,7 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { litellmConfig, unknownKeys } from "../gateway/config/schema.ts";
-import { specSchema, type Environment } from "./schema.ts";
+import { specSchema, TARGETS, type Environment, type Target } from "./schema.ts";
 
 export interface SpecIssue {
   file: string;
@@ -45,7 +45,7 @@ export function loadEnvironment(fileOrName: string, opts: { dir?: string } = {})
   const lineOf = (path: PropertyKey[]) => lineAt(doc, lines, path);
   const issues: SpecIssue[] = [];
   const parsed = specSchema.safeParse(raw);
-  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => zodIssues(file, i, lineOf)));
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => zodIssues(file, i, lineOf, targetOf(raw))));
   const litellm = (raw as { litellm?: unknown } | null)?.litellm;
   for (const path of unknownKeys(litellmConfig, litellm)) {
     const full = ["litellm", ...path];
@@ -77,11 +77,17 @@ export function listEnvironmentFiles(dir = DEFAULT_DIR): string[] {
   return readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort().map((f) => join(dir, f));
 }
 
-function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKey[]) => number | undefined): SpecIssue[] {
+/** The spec's target as written (docker when absent); an unknown one falls back to docker for key hints. */
+function targetOf(raw: unknown): Target {
+  const t = (raw as { target?: unknown } | null)?.target;
+  return t === "kubernetes" ? "kubernetes" : "docker";
+}
+
+function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKey[]) => number | undefined, target: Target): SpecIssue[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => {
       const path = [...issue.path, k];
-      return { file, path: dotted(path), line: lineOf(path), message: `unknown key${suggestFrom(k, allowedKeys(issue.path))}` };
+      return { file, path: dotted(path), line: lineOf(path), message: unknownKeyMessage(k, issue.path, target) };
     });
   }
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
@@ -91,9 +97,19 @@ function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKe
   return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: issue.message }];
 }
 
-/** The keys the spec schema allows at a path, for "did you mean" hints. */
-function allowedKeys(path: PropertyKey[]): string[] {
-  let s: z.ZodType = specSchema;
+/** A key of the other target says so (`host` on a kubernetes spec); any other gets a "did you mean". */
+function unknownKeyMessage(key: string, parent: PropertyKey[], target: Target): string {
+  const other: Target = target === "docker" ? "kubernetes" : "docker";
+  if (allowedKeys(parent, TARGETS[other]).includes(key) && !allowedKeys(parent, TARGETS[target]).includes(key)) {
+    return `unknown key: ${key} applies to target: ${other} only (this spec has target: ${target}); remove it` +
+      (target === "kubernetes" ? " — a kubernetes spec sizes and places pods under kubernetes:" : "");
+  }
+  return `unknown key${suggestFrom(key, allowedKeys(parent, TARGETS[target]))}`;
+}
+
+/** The keys a target's schema allows at a path, for "did you mean" hints. */
+function allowedKeys(path: PropertyKey[], root: z.ZodType): string[] {
+  let s: z.ZodType = root;
   for (const k of path) {
     s = unwrap(s);
     const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;

@@ -14,7 +14,7 @@ import { synthesize } from "../../lib/infra/app.ts";
 import { tfVarName } from "../../lib/infra/secrets.ts";
 import { localImagesOf } from "../../lib/model/images.ts";
 import { loadEnvironment } from "../../lib/spec/load.ts";
-import type { Environment } from "../../lib/spec/schema.ts";
+import type { DockerEnvironment as Environment } from "../../lib/spec/schema.ts";
 import { REPO } from "../support/cli.ts";
 import { applyStack, destroyStack, type StackState } from "../support/engine-applier.ts";
 import { waitFor } from "../support/gateway-process.ts";
@@ -27,7 +27,7 @@ const out = mkdtempSync(join(tmpdir(), "gatekit-e2e-"));
 
 /** dev, renamed so nothing clashes with a real dev stack, on free ports, with quick probes and spend batches. */
 async function variant(name: string, instances: number): Promise<Environment> {
-  const env = loadEnvironment("dev");
+  const env = loadEnvironment("dev") as Environment;
   env.name = name;
   const { spec } = env;
   spec.gateway.instances = instances;
@@ -101,7 +101,7 @@ const spendRows = async (env: Environment, token: string) => {
 beforeAll(async () => {
   const engine = await execa("bash", ["scripts/docker-engine.sh"], { cwd: REPO, reject: false });
   if (engine.exitCode !== 0) throw new Error(`no Docker engine: ${engine.stdout}${engine.stderr}`);
-  const dev = loadEnvironment("dev");
+  const dev = loadEnvironment("dev") as Environment;
   await buildImages({ ...localImagesOf(dev.spec), ...localImagesOf({ ...dev.spec, gateway: { ...dev.spec.gateway, instances: 2 } }) }, { root: REPO });
 }, 900_000);
 

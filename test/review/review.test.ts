@@ -46,7 +46,7 @@ describe("gatekit review", () => {
   it("no change: every stack unchanged, exit 0", async () => {
     const r = await review();
     expect(r.exitCode).toBe(0);
-    expect(r.out.stacks.map((s: { diff: { lifecycle: string } }) => s.diff.lifecycle)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(r.out.stacks.map((s: { diff: { lifecycle: string } }) => s.diff.lifecycle)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
   }, 120_000);
 
   it("--plan says plainly when terraform plan cannot run, and why", async () => {

@@ -1,4 +1,5 @@
-// Every production rule: the shipped prod spec complies, and one targeted change breaks it.
+// Every production rule: the shipped prod and prod-k8s specs comply, and one targeted change breaks it — on the
+// Docker spec, the Kubernetes spec, or both where a rule covers both targets.
 import { readdirSync } from "node:fs";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,11 +7,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkEnvironments, hasErrors, RULES } from "../../lib/rules/index.ts";
 import type { RuleContext } from "../../lib/rules/rule.ts";
-import type { Environment } from "../../lib/spec/schema.ts";
+import type { DockerEnvironment, Environment, KubernetesEnvironment } from "../../lib/spec/schema.ts";
 import { shipped } from "../support/specs.ts";
 import { TEST_VARS } from "../support/vars.ts";
 
-type Breaker = (env: Environment, vars: Record<string, string | undefined>) => Environment[] | void;
+type Breaker = (env: DockerEnvironment, vars: Record<string, string | undefined>) => Environment[] | void;
+type K8sBreaker = (env: KubernetesEnvironment, vars: Record<string, string | undefined>) => void;
 
 const GiB = 1024 ** 3;
 
@@ -48,6 +50,24 @@ const BREAK: Record<string, Breaker> = {
   },
 };
 
+/** For the rules that check Kubernetes specs, a change to prod-k8s that must produce a finding. */
+const BREAK_K8S: Record<string, K8sBreaker> = {
+  DbConnectionBudget: (e) => void (e.spec.kubernetes.replicas.max = 20),
+  MultiInstanceNeedsRedis: (e) => void ((e.spec.postgres.max_connections = 1000), delete e.spec.redis),
+  ImagesPinned: (e) => void (e.spec.gateway.image = { build: "bundled", tag: "registry.example.com/platform/gatekit-gateway:latest" }),
+  MasterKeyStrong: (_e, v) => void (v.LITELLM_MASTER_KEY = "sk-short"),
+  ProductionMode: (e) => void (e.spec.gateway.mode = "DEV"),
+  ProbeTimeouts: (e) => void (e.spec.gateway.healthcheck.timeout = 3),
+  PdbForReplicas: (e) => void (e.spec.kubernetes.pod_disruption_budget.enabled = false),
+  GuaranteedQos: (e) => void (e.spec.kubernetes.cpu_limit = false),
+  SpreadConstraints: (e) => void (e.spec.kubernetes.spread.zones = false),
+  NetworkPolicyPresent: (e) => void (e.spec.kubernetes.network_policies = false),
+};
+
+/** Rules that describe one Docker host: they do not apply to a cluster and must stay silent there. */
+const DOCKER_ONLY = ["WorkersMatchCpus", "NoSharedHostResources", "DataServicesPrivate", "HealthcheckTimeouts"];
+const K8S_ONLY = ["ProbeTimeouts", "PdbForReplicas", "GuaranteedQos", "SpreadConstraints", "NetworkPolicyPresent"];
+
 function findingsOf(ruleId: string, envs: Environment[], vars: Record<string, string | undefined>) {
   return checkEnvironments(envs, vars).filter((f) => f.ruleId === ruleId && f.environment === envs[0]!.name);
 }
@@ -60,13 +80,54 @@ describe("production rules", () => {
   });
 
   it("has a non-compliant case for every rule", () => {
-    expect(Object.keys(BREAK).sort()).toEqual(RULES.map((r) => r.id).sort());
+    expect([...new Set([...Object.keys(BREAK), ...Object.keys(BREAK_K8S)])].sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  for (const [id, breakIt] of Object.entries(BREAK_K8S)) {
+    it(`${id} (kubernetes): the shipped prod-k8s spec complies; the breaking change is found`, () => {
+      expect(findingsOf(id, [shipped("prod-k8s")], { ...TEST_VARS })).toEqual([]);
+      const bad = shipped("prod-k8s");
+      const vars: Record<string, string | undefined> = { ...TEST_VARS };
+      breakIt(bad, vars);
+      const found = findingsOf(id, [bad], vars);
+      expect(found.length, `${id} should fire on kubernetes`).toBeGreaterThan(0);
+      for (const f of found) expect(f.path).not.toBe("");
+    });
+  }
+
+  it("docker-only rules stay silent on a kubernetes spec, and kubernetes-only rules on a docker spec", () => {
+    const k8s = shipped("prod-k8s");
+    k8s.spec.gateway.num_workers = 64; // no host.cpus to exceed: WorkersMatchCpus has nothing to say
+    k8s.spec.kubernetes.replicas = { min: 1, max: 1 };
+    k8s.spec.postgres.max_connections = 1000;
+    const silent = (envs: Environment[], ids: string[]) => checkEnvironments(envs, TEST_VARS).filter((f) => ids.includes(f.ruleId));
+    expect(silent([k8s], DOCKER_ONLY)).toEqual([]);
+    const docker = shipped("prod");
+    docker.spec.gateway.instances = 3; // several instances, and no PDB, spread or NetworkPolicy exists on Docker
+    docker.spec.postgres.max_connections = 200;
+    expect(silent([docker], K8S_ONLY)).toEqual([]);
+  });
+
+  it("kubernetes secrets live in the cluster: unset variables are no finding there, but a weak key that is given still is", () => {
+    const none = findingsOf("SecretsPresent", [shipped("prod-k8s")], {});
+    expect(none).toEqual([]);
+    expect(checkEnvironments([shipped("prod-k8s")], {}).filter((f) => f.severity === "error")).toEqual([]);
+    expect(findingsOf("MasterKeyStrong", [shipped("prod-k8s")], { LITELLM_MASTER_KEY: "not-an-sk-key" }).length).toBe(1);
+  });
+
+  it("the HPA arithmetic: pool × workers × max replicas + reserved, refused when it exceeds max_connections", () => {
+    const env = shipped("prod-k8s");
+    BREAK_K8S.DbConnectionBudget!(env, {});
+    const [f] = findingsOf("DbConnectionBudget", [env], TEST_VARS);
+    expect(f!.message).toBe("10 pool × 4 workers × 20 replicas (HPA max) + 10 reserved = 810 > max_connections 500");
+    expect(findingsOf("DbConnectionBudget", [shipped("prod-k8s")], TEST_VARS)).toEqual([]);
   });
 
   for (const rule of RULES) {
     it(`${rule.id}: the shipped prod spec complies; the breaking change is found`, () => {
       const good = shipped("prod");
       expect(findingsOf(rule.id, [good], { ...TEST_VARS })).toEqual([]);
+      if (!BREAK[rule.id]) return void expect(K8S_ONLY).toContain(rule.id);
       const bad = shipped("prod");
       const vars: Record<string, string | undefined> = { ...TEST_VARS };
       const envs = BREAK[rule.id]!(bad, vars) ?? [bad];

@@ -21,8 +21,8 @@ function issuesOf(text: string, name = "broken.yaml") {
 }
 
 describe("environment spec", () => {
-  it("loads the three shipped environments, named by file", () => {
-    expect(loadEnvironments().map((e) => e.name)).toEqual(["dev", "prod", "staging"]);
+  it("loads the shipped environments, named by file, with docker as the default target", () => {
+    expect(loadEnvironments().map((e) => [e.name, e.spec.target])).toEqual([["dev", "docker"], ["prod-k8s", "kubernetes"], ["prod", "docker"], ["staging", "docker"]]);
   });
 
   it("a typo is an unknown key, with file, line, path and a suggestion", () => {
@@ -55,7 +55,7 @@ describe("environment spec", () => {
     try {
       loadEnvironments([join(dir, "bad-yaml.yaml"), "no-such-env"]);
     } catch (e) {
-      expect((e as SpecError).issues.map((i) => i.message).join("\n")).toMatch(/YAML[\s\S]*no such environment spec \(known: dev, prod, staging\)/);
+      expect((e as SpecError).issues.map((i) => i.message).join("\n")).toMatch(/YAML[\s\S]*no such environment spec \(known: dev, prod-k8s, prod, staging\)/);
     }
   });
 

@@ -97,7 +97,7 @@ describe("synthesis", () => {
     Object.assign(process.env, leaky);
     synthesize(loadEnvironments(), { outdir: out, vars: leaky });
     const files = walk(out);
-    expect(files.filter((f) => f.endsWith("cdk.tf.json")).length).toBe(3);
+    expect(files.filter((f) => f.endsWith("cdk.tf.json")).length).toBe(4);
     for (const file of files) {
       const text = readFileSync(file, "utf8");
       for (const secret of Object.values(leaky)) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
@@ -142,12 +142,12 @@ describe("synthesis", () => {
     expect(walk(out).filter((f) => f.endsWith("cdk.tf.json"))).toEqual([]);
   });
 
-  it("npx cdktf synth writes cdktf.out/stacks/{dev,staging,prod} through cdktf-cli", async () => {
+  it("npx cdktf synth writes cdktf.out/stacks/{dev,staging,prod,prod-k8s} through cdktf-cli", async () => {
     const { execa } = await import("execa");
     const out = mkdtempSync(join(tmpdir(), "gatekit-cdktf-"));
     const r = await execa("npx", ["cdktf", "synth", "--output", out], { env: { ...TEST_VARS, CI: "1" }, reject: false, timeout: 120_000 });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod", "staging"]);
+    expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod", "prod-k8s", "staging"]);
   }, 150_000);
 });
 

@@ -7,7 +7,8 @@ const HELP = `usage: gatekit review --base <git-ref> [--json] [--out report.md] 
 
 Synthesizes the working tree and <git-ref> and reports, per environment stack, the resources added, changed,
 replaced and removed, rule findings new and fixed, and destructive changes (data volumes, data services,
-networks, removed environments, a changed salt key). Exit 1 on rule errors or unacknowledged destructive
+networks, removed environments, a changed salt key; on Kubernetes a namespace removed, a volume claim
+dropped or renamed). Exit 1 on rule errors or unacknowledged destructive
 changes; --ack "reason" acknowledges them.`;
 
 export async function run(args: string[]): Promise<number> {

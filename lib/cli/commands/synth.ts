@@ -2,15 +2,15 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { RuleErrors, synthesize } from "../../infra/app.ts";
+import { ManifestErrors, RuleErrors, synthesize } from "../../infra/app.ts";
 import { hasErrors } from "../../rules/index.ts";
 import { cliVars } from "../env-file.ts";
 import { load } from "./validate.ts";
 
 const HELP = `usage: gatekit synth [env …] [--out cdktf.out] [--json] [--unchecked]
 
-Validates the environments (all by default) and synthesizes one stack per environment into
-<out>/stacks/<env>/cdk.tf.json. Refuses (exit 1) on rule errors; --unchecked synthesizes anyway (plan reviews).`;
+Validates the environments (all by default) and synthesizes one stack per environment — Docker or Kubernetes,
+by the spec's target — into <out>/stacks/<env>/cdk.tf.json. Refuses (exit 1) on rule errors; --unchecked synthesizes anyway (plan reviews).`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,6 +29,7 @@ export async function run(args: string[]): Promise<number> {
     else for (const s of stacks) console.log(`✓ ${s.environment}: ${s.file}${existsSync(s.file) ? "" : " (missing!)"}`);
     return hasErrors(findings) && !values.unchecked ? 1 : 0;
   } catch (e) {
+    if (e instanceof ManifestErrors) return console.error(e.message), 1;
     if (!(e instanceof RuleErrors)) throw e;
     if (values.json) console.log(JSON.stringify({ stacks: [], findings: e.findings, refused: true }, null, 2));
     else console.error(e.message);

@@ -1,7 +1,9 @@
 // gatekit validate [env|file …] [--json]: every spec against the production rules; all findings at once.
 import { parseArgs } from "node:util";
 import { formatIssue, loadEnvironments, SpecError } from "../../spec/load.ts";
-import type { Environment } from "../../spec/schema.ts";
+import { isKubernetes, type Environment } from "../../spec/schema.ts";
+import { buildManifests } from "../../k8s/manifests.ts";
+import { formatSchemaIssue, SCHEMA_VERSION, SUPPORTED_RANGE, validateManifests, type SchemaIssue } from "../../k8s/validate.ts";
 import { checkEnvironments, connectionBudget, formatFindings, hasErrors, type Finding } from "../../rules/index.ts";
 import { cliVars } from "../env-file.ts";
 
@@ -9,7 +11,8 @@ const HELP = `usage: gatekit validate [env|file …] [--json] [--skip-secrets]
 
 Checks environments/<env>.yaml (all of them by default) against the production rules. Secret values come
 from the environment and a .env file; --skip-secrets leaves out the rules that need them (plan reviews).
-Exit 0: no errors. 1: rule errors. 2: a spec could not be read or parsed.`;
+For target: kubernetes, every rendered object is also validated strictly (unknown fields are errors) against
+the Kubernetes ${SCHEMA_VERSION} schemas. Exit 0: no errors. 1: rule or schema errors. 2: a spec could not be read.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, "skip-secrets": { type: "boolean" }, help: { type: "boolean", short: "h" } } });
@@ -17,9 +20,10 @@ export async function run(args: string[]): Promise<number> {
   const loaded = load(positionals, values.json ?? false);
   if (!loaded) return 2;
   const findings = checkEnvironments(loaded, cliVars(), { secrets: !values["skip-secrets"] });
-  if (values.json) console.log(JSON.stringify(toJson(loaded, findings), null, 2));
-  else console.log(report(loaded, findings));
-  return hasErrors(findings) ? 1 : 0;
+  const schema = new Map(loaded.filter(isKubernetes).map((e) => [e.name, validateManifests(buildManifests(e))]));
+  if (values.json) console.log(JSON.stringify(toJson(loaded, findings, schema), null, 2));
+  else console.log(report(loaded, findings, schema));
+  return hasErrors(findings) || [...schema.values()].some((i) => i.length > 0) ? 1 : 0;
 }
 
 /** Loads the specs, or prints every problem (human or JSON) and returns undefined. */
@@ -34,23 +38,36 @@ export function load(names: string[], json: boolean): Environment[] | undefined 
   }
 }
 
-function report(envs: Environment[], findings: Finding[]): string {
+function report(envs: Environment[], findings: Finding[], schema: Map<string, SchemaIssue[]>): string {
   return envs
     .map((env) => {
       const mine = findings.filter((f) => f.environment === env.name);
-      const errors = mine.filter((f) => f.severity === "error" && !f.suppressed).length;
+      const issues = schema.get(env.name) ?? [];
+      const errors = mine.filter((f) => f.severity === "error" && !f.suppressed).length + issues.length;
       const warnings = mine.filter((f) => f.severity === "warning" && !f.suppressed).length;
       const head = `${errors ? "✗" : "✓"} ${env.name} (${env.file}): ${errors} error(s), ${warnings} warning(s)`;
       const db = connectionBudget(env.spec);
       const budget = `    database connections: ${db.text} ${db.total <= db.max ? "≤" : ">"} max_connections ${db.max}`;
-      return [head, budget, formatFindings(mine)].filter(Boolean).join("\n");
+      return [head, budget, manifestLine(env, issues), formatFindings(mine)].filter(Boolean).join("\n");
     })
     .join("\n\n");
 }
 
-function toJson(envs: Environment[], findings: Finding[]) {
+function manifestLine(env: Environment, issues: SchemaIssue[]): string {
+  if (!isKubernetes(env)) return "";
+  const count = buildManifests(env).length;
+  const head = `    kubernetes manifests: ${count} objects, strict schema validation (Kubernetes ${SCHEMA_VERSION} schemas; for ${SUPPORTED_RANGE})`;
+  return issues.length ? `${head}: ${issues.length} error(s)\n${issues.map((i) => `  ✗ ${formatSchemaIssue(i)}`).join("\n")}` : `${head}: ok`;
+}
+
+function toJson(envs: Environment[], findings: Finding[], schema: Map<string, SchemaIssue[]>) {
   return {
-    environments: envs.map((e) => ({ name: e.name, file: e.file, ok: !hasErrors(findings.filter((f) => f.environment === e.name)), connections: connectionBudget(e.spec) })),
+    environments: envs.map((e) => ({
+      name: e.name, file: e.file, target: e.spec.target,
+      ok: !hasErrors(findings.filter((f) => f.environment === e.name)) && !schema.get(e.name)?.length,
+      connections: connectionBudget(e.spec),
+      ...(schema.has(e.name) ? { schemaIssues: schema.get(e.name) } : {}),
+    })),
     findings,
   };
 }
