@@ -10,6 +10,11 @@ export interface GatewayOptions {
   maxRequestsBeforeRestart: number;
   maxRequestsBeforeRestartJitter: number;
   gracefulShutdownSeconds: number;
+  /**
+   * On SIGTERM, seconds to keep serving while the health app already answers 503, so a load balancer takes
+   * the instance out before it stops accepting connections (GATEKIT_DRAIN_DELAY_SECONDS; 0 without one).
+   */
+  drainDelaySeconds: number;
   separateHealthApp: boolean;
   healthPort: number;
   mode: "PRODUCTION" | "DEV";
@@ -56,6 +61,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
     maxRequestsBeforeRestart: int("max_requests_before_restart", values.max_requests_before_restart ?? env.MAX_REQUESTS_BEFORE_RESTART, 0),
     maxRequestsBeforeRestartJitter: int("max_requests_before_restart_jitter", values.max_requests_before_restart_jitter ?? env.MAX_REQUESTS_BEFORE_RESTART_JITTER, 0),
     gracefulShutdownSeconds: int("graceful_shutdown_timeout", values.graceful_shutdown_timeout ?? env.GRACEFUL_SHUTDOWN_TIMEOUT, 3600),
+    drainDelaySeconds: int("GATEKIT_DRAIN_DELAY_SECONDS", env.GATEKIT_DRAIN_DELAY_SECONDS, 0),
     separateHealthApp: /^(1|true|yes)$/i.test(env.SEPARATE_HEALTH_APP ?? ""),
     healthPort: int("SEPARATE_HEALTH_PORT", env.SEPARATE_HEALTH_PORT, 4001, 1),
     mode: mode === "PRODUCTION" ? "PRODUCTION" : "DEV",

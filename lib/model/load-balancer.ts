@@ -5,6 +5,11 @@ import type { DockerSpec } from "../spec/schema.ts";
 
 export const HAPROXY_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg";
 export const LB_STATUS_PATH = "/lb/healthz";
+/**
+ * How long an instance keeps serving after SIGTERM while its health app answers 503: the balancer needs
+ * two failed checks a second apart (inter 1s, fall 2) to take it out, plus a margin.
+ */
+export const DRAIN_DELAY_SECONDS = 3;
 
 export function renderHaproxyConfig(name: string, spec: DockerSpec): string {
   const g = spec.gateway;
@@ -15,7 +20,7 @@ export function renderHaproxyConfig(name: string, spec: DockerSpec): string {
       `  server gateway-${i + 1} ${name}-gateway-${i + 1}:${port} check port ${checkPort} resolvers docker init-addr last,libc,none`);
   return `# Rendered by gatekit from the environment spec; edit the spec, not this file.
 global
-  log stdout format raw local0 warning
+  log stdout format raw local0 info
   maxconn 4096
 
 resolvers docker
@@ -37,7 +42,7 @@ defaults
   # One server-side connection per request: a draining instance closes idle ones, and a reused connection
   # it just closed would fail a request instead of moving it.
   option http-server-close
-  default-server inter 2s fall 2 rise 2
+  default-server inter 1s fall 2 rise 2
 
 frontend api
   bind :${g.port}

@@ -5,7 +5,7 @@ import { envRefName } from "../gateway/config/schema.ts";
 import { secretRefsIn, secretVariables } from "../spec/secrets.ts";
 import type { DockerEnvironment, DockerSpec, Environment, KubernetesEnvironment, KubernetesSpec, Spec } from "../spec/schema.ts";
 import { imageFor } from "./images.ts";
-import { HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxyConfig } from "./load-balancer.ts";
+import { DRAIN_DELAY_SECONDS, HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxyConfig } from "./load-balancer.ts";
 import type { DataEndpoint, DeploymentModel, DockerDeployment, HealthProbe, KubernetesDeployment, ServiceModel } from "./types.ts";
 
 export const CONFIG_PATH = "/app/config/config.yaml";
@@ -209,6 +209,7 @@ function dockerGateways(name: string, spec: DockerSpec, place: Placement): Servi
       { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
     ],
     volumes: [uploadVolume(CONFIG_PATH)],
+    env: g.instances > 1 ? { ...base.env, GATEKIT_DRAIN_DELAY_SECONDS: String(DRAIN_DELAY_SECONDS) } : base.env,
     networks: [{ name: d.nets.public, aliases: [] }, { name: d.nets.internal, aliases: [] }],
     dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
   }));

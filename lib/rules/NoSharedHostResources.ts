@@ -4,9 +4,10 @@ import { ok, rule, type Violation } from "./rule.ts";
 /** What an environment claims on its Docker host: host ports and named networks/volumes, with their spec paths. */
 export function hostClaims(env: DockerEnvironment): { claim: string; path: string }[] {
   const { gateway, postgres, redis, networks } = env.spec;
+  // One instance publishes the gateway's ports; several sit behind the load balancer, which publishes them.
   const claims = [
-    ...Array.from({ length: gateway.instances }, (_, i) => ({ claim: `port ${gateway.port + i}`, path: "gateway.port" })),
-    ...Array.from({ length: gateway.instances }, (_, i) => ({ claim: `port ${gateway.health_port + i}`, path: "gateway.health_port" })),
+    { claim: `port ${gateway.port}`, path: "gateway.port" },
+    { claim: `port ${gateway.health_port}`, path: "gateway.health_port" },
     { claim: `volume ${postgres.volume}`, path: "postgres.volume" },
   ];
   if (postgres.host_port) claims.push({ claim: `port ${postgres.host_port}`, path: "postgres.host_port" });

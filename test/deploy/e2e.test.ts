@@ -60,19 +60,27 @@ const psql = async (env: Environment, sql: string) =>
 
 /** Chat requests from `concurrency` loops until stopped; each result with when it started. */
 function load(env: Environment, key: string, concurrency: number) {
-  const results: { at: number; ok: boolean }[] = [];
+  const results: { at: number; ok: boolean; status: number }[] = [];
   let running = true;
   const loops = Array.from({ length: concurrency }, async () => {
     while (running) {
       const at = Date.now();
-      const ok = await fetch(`http://127.0.0.1:${env.spec.gateway.port}/v1/chat/completions`, {
+      const status = await fetch(`http://127.0.0.1:${env.spec.gateway.port}/v1/chat/completions`, {
         method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "load" }] }),
-      }).then(async (r) => (await r.arrayBuffer(), r.status === 200), () => false);
-      results.push({ at, ok });
+      }).then(async (r) => (await r.arrayBuffer(), r.status), () => 0);
+      results.push({ at, ok: status === 200, status });
     }
   });
   return { results, stop: async () => ((running = false), await Promise.all(loops), results) };
+}
+
+/** Failed requests by status (0: no HTTP answer), for messages. */
+function failures(results: { ok: boolean; status: number; at: number }[], since = 0): string {
+  const counts = new Map<number, number>();
+  for (const r of results) if (!r.ok) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const times = results.filter((r) => !r.ok).map((r) => r.at - since);
+  return `${[...counts].map(([s, n]) => `${n}×${s}`).join(", ") || "none"}${since && times.length ? ` at ${Math.min(...times)}…${Math.max(...times)} ms` : ""}`;
 }
 
 async function smoke(env: Environment): Promise<void> {
@@ -141,6 +149,7 @@ describe("dev on the live engine", () => {
     const { key, token } = await newKey(env);
     const traffic = load(env, key, 4);
     await new Promise((r) => setTimeout(r, 2000)); // every worker has the key cached
+    const stoppedAt = Date.now();
     await docker("stop", `${env.name}-postgres`);
     await new Promise((r) => setTimeout(r, 20_000));
     await docker("start", `${env.name}-postgres`);
@@ -151,7 +160,7 @@ describe("dev on the live engine", () => {
     await waitFor(async () => (await health(`${env.name}-postgres`)) === "healthy", 60_000);
     await waitFor(async () => (await spendRows(env, token)).rows >= served, 60_000);
     const rows = await spendRows(env, token);
-    console.log(`postgres outage 20 s: ${served} served, ${failed} failed, ${rows.rows} spend rows (${rows.distinct} distinct)`);
+    console.log(`postgres outage 20 s: ${served} served, ${failed} failed (${failures(results, stoppedAt)}), ${rows.rows} spend rows (${rows.distinct} distinct)`);
     expect(failed).toBe(0);
     expect(rows).toEqual({ rows: served, distinct: served });
   }, 120_000);
@@ -205,14 +214,18 @@ describe("two instances behind the load balancer", () => {
   it("an instance stopped under load (SIGTERM, drain) fails no request", async () => {
     const traffic = load(env, KEY, 8);
     await new Promise((r) => setTimeout(r, 1500));
-    await docker("stop", `${env.name}-gateway-1`);
+    const stoppedAt = Date.now();
+    await docker("stop", `${env.name}-gateway-1`); // returns once it has drained and exited
     await new Promise((r) => setTimeout(r, 1500));
     const results = await traffic.stop();
-    console.log(`SIGTERM one of two instances: ${results.filter((r) => r.ok).length} served, ${results.filter((r) => !r.ok).length} failed`);
+    console.log(`SIGTERM one of two instances: ${results.filter((r) => r.ok).length} served, ${results.filter((r) => !r.ok).length} failed (${failures(results, stoppedAt)})`);
+    const lbLog = (await docker("logs", `${env.name}-lb`)).stdout.split("\n").filter((l) => !/ 200 \d/.test(l)).slice(-30);
+    console.log(lbLog.join("\n"));
     expect(results.length).toBeGreaterThan(200);
     expect(results.filter((r) => !r.ok)).toEqual([]);
     await docker("start", `${env.name}-gateway-1`);
     await waitFor(async () => (await health(`${env.name}-gateway-1`)) === "healthy", 60_000);
+    await new Promise((r) => setTimeout(r, 3000)); // the balancer's checks see it up again (rise 2, a second apart)
   }, 120_000);
 
   it("an instance killed under load (SIGKILL) fails only requests in flight on it; later ones are served", async () => {
@@ -224,7 +237,7 @@ describe("two instances behind the load balancer", () => {
     await new Promise((r) => setTimeout(r, 3000));
     const results = await traffic.stop();
     const failed = results.filter((r) => !r.ok);
-    console.log(`SIGKILL one of two instances: ${results.length - failed.length} served, ${failed.length} failed (in flight)`);
+    console.log(`SIGKILL one of two instances: ${results.length - failed.length} served, ${failed.length} failed (${failures(results, killedAt)})`);
     expect(failed.length).toBeLessThanOrEqual(concurrency);
     expect(failed.every((r) => r.at <= killedAt)).toBe(true);
     expect(results.filter((r) => r.at > killedAt && r.ok).length).toBeGreaterThan(50);

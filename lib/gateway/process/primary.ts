@@ -79,9 +79,13 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
   return new Promise((resolve) => {
     const shutdown = (signal: string) => {
       if (draining) return;
+      // From here the health app answers 503; workers keep accepting for the drain delay, so a load balancer
+      // moves traffic away before anything is refused.
       draining = true;
-      logger.info({ signal, graceSeconds: opts.gracefulShutdownSeconds }, "draining: finishing in-flight requests");
-      for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG.drain });
+      logger.info({ signal, graceSeconds: opts.gracefulShutdownSeconds, drainDelaySeconds: opts.drainDelaySeconds }, "draining: finishing in-flight requests");
+      setTimeout(() => {
+        for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG.drain });
+      }, opts.drainDelaySeconds * 1000);
       const done = () => {
         health?.close();
         stopAlerts?.();
@@ -93,7 +97,7 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
       }, 50);
       setTimeout(() => {
         for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGKILL");
-      }, opts.gracefulShutdownSeconds * 1000 + 2000).unref();
+      }, (opts.drainDelaySeconds + opts.gracefulShutdownSeconds) * 1000 + 2000).unref();
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
