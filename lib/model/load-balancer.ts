@@ -20,7 +20,7 @@ export function renderHaproxyConfig(name: string, spec: DockerSpec): string {
       `  server gateway-${i + 1} ${name}-gateway-${i + 1}:${port} check port ${checkPort} resolvers docker init-addr last,libc,none`);
   return `# Rendered by gatekit from the environment spec; edit the spec, not this file.
 global
-  log stdout format raw local0 info
+  log stdout format raw local0 warning
   maxconn 4096
 
 resolvers docker

@@ -7,6 +7,7 @@ import type { GatewayConfig } from "../config/load.ts";
 import type { Logger } from "../log.ts";
 import { startMetricsAggregator } from "../metrics.ts";
 import { relayCooldowns } from "../router/shared.ts";
+import { keepSharedKeys } from "../state/key-share.ts";
 import type { GatewayOptions } from "../options.ts";
 import { startHealthApp } from "./health.ts";
 import { MSG, type Message } from "./messages.ts";
@@ -14,6 +15,7 @@ import { MSG, type Message } from "./messages.ts";
 export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger): Promise<number> {
   startMetricsAggregator();
   relayCooldowns();
+  keepSharedKeys();
   const stopAlerts = config.alerting ? startAlertDelivery(config.alerting, logger) : undefined;
   const live = new Set<Worker>();
   const retiring = new Set<Worker>();

@@ -7,6 +7,7 @@ import { readJson } from "../http/body.ts";
 import type { Logger } from "../log.ts";
 import { createPool, type Pool } from "./db.ts";
 import { Sealer } from "./credentials.ts";
+import { sharedKeys } from "./key-share.ts";
 import { KeyStore } from "./keys.ts";
 import { ModelStore, redact } from "./models.ts";
 import { SpendWriter } from "./spend.ts";
@@ -24,7 +25,7 @@ export function openState(config: GatewayConfig, logger: Logger): State {
   const db = config.database!;
   const pool = createPool(db.url, { max: db.poolLimit, connectionTimeoutMs: db.connectionTimeoutMs });
   const models = config.storeModelsInDb ? new ModelStore(pool, config.saltKey ? new Sealer(config.saltKey) : undefined) : undefined;
-  const keys = new KeyStore(pool, db.allowWhenDown);
+  const keys = new KeyStore(pool, db.allowWhenDown, db.allowWhenDown ? sharedKeys() : undefined);
   let warned = false;
   const spend = db.spendLogs
     ? new SpendWriter(pool, {

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { GatewayError } from "../errors.ts";
 import type { Pool } from "./db.ts";
+import type { KeyShare } from "./key-share.ts";
 
 export interface VirtualKey {
   token: string;
@@ -36,7 +37,7 @@ export function parseDuration(text: string): number {
 export class KeyStore {
   private readonly cache = new LRUCache<string, VirtualKey | false>({ max: 10_000, ttl: 60_000, allowStale: false });
 
-  constructor(private readonly pool: Pool, private readonly allowWhenDbDown: boolean) {}
+  constructor(private readonly pool: Pool, private readonly allowWhenDbDown: boolean, private readonly shared?: KeyShare) {}
 
   async generate(fields: Fields & { key?: string }): Promise<{ key: string } & VirtualKey> {
     const key = typeof fields.key === "string" ? fields.key : `sk-${randomBytes(24).toString("base64url")}`;
@@ -87,10 +88,11 @@ export class KeyStore {
     try {
       const row = await this.one(`SELECT * FROM "LiteLLM_VerificationToken" WHERE token = $1`, [token]);
       this.cache.set(token, row ?? false);
+      if (row) this.shared?.remember(row);
       return row;
     } catch {
-      const stale = this.cache.get(token, { allowStale: true });
-      if (stale && this.allowWhenDbDown) return stale;
+      const known = this.allowWhenDbDown ? (this.cache.get(token, { allowStale: true }) || (await this.shared?.recall(token))) : undefined;
+      if (known) return known;
       throw new GatewayError(503, "ServiceUnavailableError", "The key database is unreachable; try again shortly");
     }
   }
