@@ -10,43 +10,19 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../lib/images/build.ts";
-import { synthesize } from "../../lib/infra/app.ts";
-import { tfVarName } from "../../lib/infra/secrets.ts";
 import { localImagesOf } from "../../lib/model/images.ts";
 import { loadEnvironment } from "../../lib/spec/load.ts";
 import type { DockerEnvironment as Environment } from "../../lib/spec/schema.ts";
 import { REPO } from "../support/cli.ts";
 import { applyStack, destroyStack, type StackState } from "../support/engine-applier.ts";
 import { waitFor } from "../support/gateway-process.ts";
-import { freePort } from "../support/ports.ts";
+import { devVariant, synthStack, TF_VARS } from "../support/stacks.ts";
 import { TEST_VARS } from "../support/vars.ts";
 
 const KEY = TEST_VARS.LITELLM_MASTER_KEY!;
-const TF_VARS = Object.fromEntries(Object.entries(TEST_VARS).map(([k, v]) => [tfVarName(k), v]));
 const out = mkdtempSync(join(tmpdir(), "gatekit-e2e-"));
-
-/** dev, renamed so nothing clashes with a real dev stack, on free ports, with quick probes and spend batches. */
-async function variant(name: string, instances: number): Promise<Environment> {
-  const env = loadEnvironment("dev") as Environment;
-  env.name = name;
-  const { spec } = env;
-  spec.gateway.instances = instances;
-  [spec.gateway.port, spec.gateway.health_port] = [await freePort(), await freePort()];
-  spec.gateway.healthcheck = { ...spec.gateway.healthcheck, interval: 2, start_period: 30 };
-  spec.networks = { public: `gatekit-${name}-public`, internal: `gatekit-${name}-internal` };
-  spec.postgres.volume = `gatekit-${name}-pgdata`;
-  spec.litellm.general_settings.proxy_batch_write_at = 2;
-  if (instances > 1) {
-    spec.host.memory *= instances;
-    Object.assign(spec.litellm.router_settings, { redis_host: "redis", redis_port: 6379, redis_password: "os.environ/REDIS_PASSWORD" });
-  }
-  return env;
-}
-
-function synth(env: Environment): string {
-  synthesize([env], { outdir: join(out, env.name), vars: TEST_VARS, all: [env] });
-  return join(out, env.name, "stacks", env.name, "cdk.tf.json");
-}
+const variant = devVariant;
+const synth = (env: Environment) => synthStack(env, out);
 
 const sdk = (env: Environment, key = KEY) => new OpenAI({ apiKey: key, baseURL: `http://127.0.0.1:${env.spec.gateway.port}/v1`, maxRetries: 0 });
 const docker = (...args: string[]) => execa("docker", args, { reject: false });

@@ -1,0 +1,36 @@
+// Stacks on the live engine for tests and benchmarks: the dev environment renamed (nothing clashes with a real
+// dev stack), on free ports, with quick probes and spend batches; synthesized as `gatekit synth` does, applied
+// and destroyed by the engine applier.
+import { join } from "node:path";
+import { synthesize } from "../../lib/infra/app.ts";
+import { tfVarName } from "../../lib/infra/secrets.ts";
+import { loadEnvironment } from "../../lib/spec/load.ts";
+import type { DockerEnvironment } from "../../lib/spec/schema.ts";
+import { freePort } from "./ports.ts";
+import { TEST_VARS } from "./vars.ts";
+
+/** The secrets as Terraform inputs (TF_VAR_ names). */
+export const TF_VARS = Object.fromEntries(Object.entries(TEST_VARS).map(([k, v]) => [tfVarName(k), v]));
+
+export async function devVariant(name: string, instances: number): Promise<DockerEnvironment> {
+  const env = loadEnvironment("dev") as DockerEnvironment;
+  env.name = name;
+  const { spec } = env;
+  spec.gateway.instances = instances;
+  [spec.gateway.port, spec.gateway.health_port] = [await freePort(), await freePort()];
+  spec.gateway.healthcheck = { ...spec.gateway.healthcheck, interval: 2, start_period: 30 };
+  spec.networks = { public: `gatekit-${name}-public`, internal: `gatekit-${name}-internal` };
+  spec.postgres.volume = `gatekit-${name}-pgdata`;
+  spec.litellm.general_settings.proxy_batch_write_at = 2;
+  if (instances > 1) {
+    spec.host.memory *= instances;
+    Object.assign(spec.litellm.router_settings, { redis_host: "redis", redis_port: 6379, redis_password: "os.environ/REDIS_PASSWORD" });
+  }
+  return env;
+}
+
+/** Synthesizes the environment's stack under `outdir`; the path of its cdk.tf.json. */
+export function synthStack(env: DockerEnvironment, outdir: string): string {
+  synthesize([env], { outdir: join(outdir, env.name), vars: TEST_VARS, all: [env] });
+  return join(outdir, env.name, "stacks", env.name, "cdk.tf.json");
+}
