@@ -4,19 +4,26 @@
 #   --build-arg BASE_IMAGE=gatekit/node-base:bookworm
 ARG BASE_IMAGE=node:22-bookworm-slim
 
-# Stage 1: check that the bundle starts on this base before anything is shipped.
-FROM ${BASE_IMAGE} AS verify
+# Stage 1: check that the bundle starts on this base, then gather the few files the runtime needs: node, the
+# shared libraries it links, a POSIX shell (health checks in shell form), CA certificates, the bundle.
+FROM ${BASE_IMAGE} AS build
 COPY dist/gateway/ /app/
 RUN node /app/gateway.mjs --version
+RUN set -eu; root=/rootfs; node="$(command -v node)"; \
+    mkdir -p $root/usr/local/bin $root/bin $root/etc $root/tmp $root/app/config; chmod 1777 $root/tmp; \
+    cp "$node" $root/usr/local/bin/node; cp -L /bin/sh $root/bin/sh; \
+    for lib in $(ldd "$node" /bin/sh | awk '/=>/ { print $3 } /^[ \t]*\/lib/ { print $1 }' | sort -u); do cp --parents -L "$lib" $root; done; \
+    if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp --parents -L /etc/ssl/certs/ca-certificates.crt $root; fi; \
+    echo 'root:x:0:0::/:/sbin/nologin' > $root/etc/passwd; echo 'gatekit:x:10001:10001::/app:/sbin/nologin' >> $root/etc/passwd; \
+    printf 'root:x:0:\ngatekit:x:10001:\n' > $root/etc/group; echo 'hosts: files dns' > $root/etc/nsswitch.conf; \
+    cp -r /app/gateway.mjs $root/app/
 
-# Stage 2: the runtime: one bundled file, no package manager state, no build tools, a non-root user.
-FROM ${BASE_IMAGE}
-RUN (getent group gatekit || groupadd --system --gid 10001 gatekit) \
- && (getent passwd gatekit || useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin gatekit) \
- && mkdir -p /app && chown gatekit:gatekit /app
-COPY --from=verify --chown=root:root /app/ /app/
+# Stage 2: the runtime, from nothing: no package manager, no build tools, no distribution — a non-root user.
+FROM scratch
+COPY --from=build /rootfs/ /
 WORKDIR /app
-ENV NODE_ENV=production \
+ENV PATH=/usr/local/bin:/bin \
+    NODE_ENV=production \
     LITELLM_MODE=PRODUCTION \
     SEPARATE_HEALTH_APP=1 \
     SEPARATE_HEALTH_PORT=4001
