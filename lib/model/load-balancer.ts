@@ -39,9 +39,9 @@ defaults
   # A connection an instance refused is retried on another instance; accepted requests are never replayed.
   retries 3
   option redispatch 1
-  # One server-side connection per request: a draining instance closes idle ones, and a reused connection
-  # it just closed would fail a request instead of moving it.
-  option http-server-close
+  # Server connections are kept alive and reused: an instance stops accepting only after its drain delay,
+  # by which time its checks have failed and it gets no new requests (resolve.ts, DRAIN_DELAY_SECONDS).
+  http-reuse safe
   default-server inter 1s fall 2 rise 2
 
 frontend api
