@@ -1,0 +1,29 @@
+// `gatekit deploy` on a host where Terraform can't install the Docker provider (no registry, no mirror — as on
+// these machines): it stops before changing anything and explains the provider mirror.
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { gatekit } from "../support/cli.ts";
+import { TEST_VARS } from "../support/vars.ts";
+
+describe("gatekit deploy without a provider", () => {
+  it("exits 1 before any change, with the mirror set-up", async () => {
+    const before = (await execa("docker", ["ps", "-a", "--format", "{{.Names}}"], { reject: false })).stdout;
+    const r = await gatekit(["deploy", "dev", "--out", `/tmp/gatekit-deploy-cli-${process.pid}`], { env: TEST_VARS });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("Nothing was changed");
+    expect(r.stderr).toMatch(/registry is unreachable|terraform is not installed/);
+    expect(r.stderr).toContain("filesystem_mirror");
+    expect(r.stderr).toContain('include = ["registry.terraform.io/kreuzwerker/docker"]');
+    const after = (await execa("docker", ["ps", "-a", "--format", "{{.Names}}"], { reject: false })).stdout;
+    expect(after).toBe(before);
+    for (const secret of Object.values(TEST_VARS)) expect(r.stdout + r.stderr).not.toContain(secret);
+  }, 120_000);
+
+  it("destroy stops the same way; usage errors exit 2", async () => {
+    const r = await gatekit(["destroy", "dev", "--out", `/tmp/gatekit-deploy-cli-${process.pid}`], { env: TEST_VARS });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("gatekit destroy dev:");
+    expect((await gatekit(["deploy"], { env: TEST_VARS })).exitCode).toBe(2);
+    expect((await gatekit(["deploy", "no-such-env"], { env: TEST_VARS })).exitCode).toBe(2);
+  }, 120_000);
+});
