@@ -8,6 +8,11 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(args: 
   "salt-key": { about: "record or rotate an environment's salt key fingerprint", load: () => import("./commands/salt-key.ts") },
   deploy: { about: "validate, build local images, then cdktf deploy one environment's stack", load: () => import("./commands/deploy.ts") },
   destroy: { about: "cdktf destroy one environment's stack (retained volumes stay)", load: () => import("./commands/destroy.ts") },
+  check: { about: "verify a running deployment against its spec (health, models, settings, Postgres, Redis)", load: () => import("./commands/check.ts") },
+  probe: { about: "call every deployment of model_list once: latency, tokens, errors", load: () => import("./commands/probe.ts") },
+  status: { about: "an environment's containers: state, health, uptime, restarts", load: () => import("./commands/status.ts") },
+  logs: { about: "an environment's logs, one service or all (-f, --since)", load: () => import("./commands/logs.ts") },
+  restart: { about: "restart the gateway instances one at a time, each healthy before the next", load: () => import("./commands/restart.ts") },
   images: { about: "build the local images a stack needs, without a registry", load: () => import("./commands/images.ts") },
   gateway: { about: "run the LiteLLM-compatible gateway (the image's entrypoint)", load: () => import("./commands/gateway.ts") },
 };

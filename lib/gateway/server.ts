@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { createAlerts } from "./alerts/index.ts";
+import type { GatewayOptions } from "./options.ts";
+import { opsRoutes, type ProbeResult } from "./ops.ts";
 import { createAuth, type Caller } from "./auth.ts";
 import { setStoredDeployments, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
 import { GatewayError, badRequest } from "./errors.ts";
@@ -57,7 +59,7 @@ type Handler = (call: Call) => Promise<void> | void;
 const JSON_TYPE = "application/json";
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
-export function createGateway(config: GatewayConfig, opts: { logger: Logger; workers?: number }): Gateway {
+export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions }): Gateway {
   const { logger } = opts;
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
@@ -66,7 +68,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
   const authenticate = createAuth(config.masterKey, state?.keys);
   const redis = config.redis ? new SharedRedis(config.redis, logger) : undefined;
   const cache = config.cache && redis ? new ResponseCache(redis, config.cache) : undefined;
-  const limiter = new RateLimiter(redis, opts.workers ?? 1);
+  const limiter = new RateLimiter(redis, opts.options?.numWorkers ?? 1);
   const timers: NodeJS.Timeout[] = [];
   const syncModels = state?.models ? storedModelSync(state.models) : async () => {};
   const admin = state ? adminRoutes(state, config, authorizeAdmin, syncModels) : {};
@@ -96,6 +98,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
     "GET /health/liveness": (c) => send(c, 200, JSON.stringify("I'm alive!")),
     "GET /health/readiness": async (c) => send(c, 200, JSON.stringify({ status: "healthy", ...(await readiness()), litellm_version: VERSION })),
     ...Object.fromEntries(Object.entries(admin).map(([route, handler]) => [route, (c: Call) => handler(c.req).then((body) => send(c, 200, JSON.stringify(body)))])),
+    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe })).map(([route, handler]) => [
+      route, async (c: Call) => (await authorizeAdmin(c.req), send(c, 200, JSON.stringify(await handler(new URL(c.req.url ?? "/", "http://x"))))),
+    ])),
   };
 
   /**
@@ -375,18 +380,19 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
 
   async function health(call: Call): Promise<void> {
     call.caller = await authenticate(call.req);
-    const results = await Promise.all(config.deployments.map(async (d) => ({ d, error: await probe(d) })));
+    const results = await Promise.all(config.deployments.map(async (d) => ({ d, error: (await probe(d)).errorClass })));
     const shape = (d: ResolvedDeployment, error?: string) => ({ model: d.params.model, api_base: d.params.api_base ?? null, model_name: d.modelName, model_id: d.id, ...(error ? { error } : {}) });
     const healthy = results.filter((r) => !r.error).map((r) => shape(r.d));
     const unhealthy = results.filter((r) => r.error).map((r) => shape(r.d, r.error));
     send(call, 200, JSON.stringify({ healthy_endpoints: healthy, unhealthy_endpoints: unhealthy, healthy_count: healthy.length, unhealthy_count: unhealthy.length }));
   }
 
-  /** A real, minimal call to a deployment; the error class when it fails. */
-  async function probe(d: ResolvedDeployment): Promise<string | undefined> {
-    if (d.params.mock_response !== undefined) return undefined;
+  /** A real, minimal call to a deployment: how long it took, its tokens, and the error class when it fails. */
+  async function probe(d: ResolvedDeployment): Promise<ProbeResult> {
+    const t0 = performance.now();
+    if (d.params.mock_response !== undefined) return { ms: 0, tokens: 0 };
     const provider = providerFor(d.provider);
-    if (!provider) return `provider ${d.provider} not supported`;
+    if (!provider) return { ms: 0, errorClass: "BadRequestError", error: `provider ${d.provider} not supported` };
     const endpoint: Endpoint = d.mode === "embedding" ? "embedding" : d.mode === "completion" ? "completion" : "chat";
     const body = { embedding: { input: "ping" }, completion: { prompt: "ping", max_tokens: 1 }, chat: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 } }[endpoint];
     try {
@@ -394,9 +400,15 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; wor
         headersTimeoutMs: Math.min(d.timeoutMs, 30_000), bodyTimeoutMs: Math.min(d.timeoutMs, 30_000), signal: AbortSignal.timeout(30_000),
       });
       const text = await up.body.text();
-      return up.statusCode < 400 ? undefined : provider.mapError(up.statusCode, text, up.headers).errorClass;
+      const ms = performance.now() - t0;
+      if (up.statusCode >= 400) {
+        const error = provider.mapError(up.statusCode, text, up.headers);
+        return { ms, errorClass: error.errorClass, error: `${up.statusCode} ${error.message.slice(0, 200)}` };
+      }
+      const total = /"total_tokens":\s*(\d+)/.exec(text) ?? /"totalTokenCount":\s*(\d+)/.exec(text);
+      return { ms, tokens: total ? Number(total[1]) : undefined };
     } catch (e) {
-      return e instanceof GatewayError ? e.errorClass : "APIConnectionError";
+      return { ms: performance.now() - t0, errorClass: e instanceof GatewayError ? e.errorClass : "APIConnectionError", error: (e as Error).message.slice(0, 200) };
     }
   }
 

@@ -10,7 +10,7 @@ import { createGateway } from "../server.ts";
 import { MSG, type Message } from "./messages.ts";
 
 export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: Logger): void {
-  const gateway = createGateway(config, { logger, workers: opts.numWorkers });
+  const gateway = createGateway(config, { logger, options: opts });
   const budget = Number(process.env.GATEKIT_REQUEST_BUDGET ?? 0);
   const sockets = new Set<net.Socket>();
   let served = 0;

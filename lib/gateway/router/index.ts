@@ -27,15 +27,12 @@ export class Router {
 
   constructor(private readonly config: GatewayConfig, announceCooldown?: (id: string, until: number) => void) {
     const rs = config.raw.router_settings;
-    const ls = config.raw.litellm_settings;
-    this.policy = rs.retry_policy ?? {};
-    this.strategy = rs.routing_strategy ?? "simple-shuffle";
+    const s = routerSettings(config);
+    this.policy = s.retryPolicy;
+    this.strategy = s.strategy;
     this.latencyTtlMs = 1000 * (rs.routing_strategy_args?.ttl ?? 3600);
     this.latencyBuffer = rs.routing_strategy_args?.lowest_latency_buffer ?? 0;
-    this.cooldowns = new Cooldowns(
-      { allowedFails: rs.allowed_fails ?? ls.allowed_fails ?? 3, policy: rs.allowed_fails_policy ?? {}, cooldownMs: 1000 * (rs.cooldown_time ?? ls.cooldown_time ?? 5) },
-      announceCooldown,
-    );
+    this.cooldowns = new Cooldowns({ allowedFails: s.allowedFails, policy: rs.allowed_fails_policy ?? {}, cooldownMs: 1000 * s.cooldownSeconds }, announceCooldown);
   }
 
   /**
@@ -104,6 +101,19 @@ export class Router {
     const near = known.filter((k) => k.l!.ms <= best * (1 + this.latencyBuffer)).map((k) => k.d);
     return near[Math.floor(Math.random() * near.length)]!;
   }
+}
+
+/** The router's effective settings, LiteLLM's defaults filled in (router_settings win over litellm_settings). */
+export function routerSettings(config: GatewayConfig) {
+  const rs = config.raw.router_settings;
+  const ls = config.raw.litellm_settings;
+  return {
+    strategy: rs.routing_strategy ?? "simple-shuffle",
+    allowedFails: rs.allowed_fails ?? ls.allowed_fails ?? 3,
+    cooldownSeconds: rs.cooldown_time ?? ls.cooldown_time ?? 5,
+    numRetries: config.numRetries,
+    retryPolicy: rs.retry_policy ?? {},
+  };
 }
 
 function weighted(pool: ResolvedDeployment[]): ResolvedDeployment {

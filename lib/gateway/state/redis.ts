@@ -9,18 +9,22 @@ export interface RedisSettings { host: string; port: number; password?: string }
 export class SharedRedis {
   readonly client: Redis;
   private down = false;
+  /** Why the last connection attempt failed (e.g. WRONGPASS), for `gatekit check`; never holds the password. */
+  lastError?: string;
   private readonly onReady: (() => void)[] = [];
   private readonly subscribers: Redis[] = [];
 
   constructor(readonly settings: RedisSettings, logger: Logger) {
     this.client = connect(settings);
     this.client.on("error", (e: Error) => {
+      this.lastError = e.message;
       if (!this.down) logger.error({ error: e.message }, "redis is unreachable: cache bypassed, rate limits local to this instance, until it is back");
       this.down = true;
     });
     this.client.on("ready", () => {
       if (this.down) logger.warn("redis is reachable again: cache, shared rate limits and cooldowns are back");
       this.down = false;
+      this.lastError = undefined;
       for (const f of this.onReady) f();
     });
   }

@@ -1,0 +1,43 @@
+// gatekit check <env> [--url URL] [--health-url URL] [--no-traffic] [--json]: the verification checklist
+// against the live deployment. Exit 0 all ✓, 1 any ✗, 2 unusable input.
+import { parseArgs } from "node:util";
+import { runChecks } from "../../ops/check.ts";
+import { targetOf } from "../../ops/target.ts";
+import { cliVars } from "../env-file.ts";
+import { load } from "./validate.ts";
+
+const HELP = `usage: gatekit check <env> [--url URL] [--health-url URL] [--no-traffic] [--json]
+
+Checks the running deployment against its spec: liveliness and readiness on the health port, /v1/models with
+the master key, one small chat per chat model (--no-traffic skips them), the gateway's effective settings
+(live workers, LITELLM_MODE, health app and port, recycling, pool limit, request_timeout, routing, cooldowns,
+retries), Postgres connections in use against max_connections, Redis reachable with its password.
+--url checks any running gateway (LiteLLM's proxy too: what it doesn't expose is reported as ?).`;
+
+const MARK = { ok: "✓", fail: "✗", unknown: "?" } as const;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { url: { type: "string" }, "health-url": { type: "string" }, "no-traffic": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return console.log(HELP), 0;
+  if (positionals.length > 1 || (!positionals.length && !values.url)) return console.error(HELP), 2;
+  const env = positionals.length ? load(positionals, false)?.[0] : undefined;
+  if (positionals.length && !env) return 2;
+  let target;
+  try {
+    target = targetOf(env, values, cliVars());
+  } catch (e) {
+    return console.error(`gatekit check: ${(e as Error).message}`), 2;
+  }
+  const items = await runChecks(target, env?.spec, { traffic: !values["no-traffic"] });
+  const failed = items.filter((i) => i.status === "fail").length;
+  if (values.json) console.log(JSON.stringify({ target: { api: target.api, health: target.health }, items, failed }, null, 2));
+  else {
+    console.log(`gatekit check ${env?.name ?? target.api}: ${target.api} (health ${target.health})`);
+    for (const i of items) console.log(`${MARK[i.status]} ${i.name}: ${i.detail}${i.fix ? `\n    fix: ${i.fix}` : ""}`);
+    console.log(failed ? `\n${failed} check(s) failed` : "\nall checks passed");
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,31 @@
+// gatekit probe <env> [--url URL] [--concurrency N] [--json]: every deployment of model_list, probed by the gateway.
+import { parseArgs } from "node:util";
+import { probeDeployments, probeTable } from "../../ops/probe.ts";
+import { targetOf } from "../../ops/target.ts";
+import { cliVars } from "../env-file.ts";
+import { load } from "./validate.ts";
+
+const HELP = `usage: gatekit probe <env> [--url URL] [--concurrency 8] [--json]
+
+Calls every deployment of the running gateway's model_list (not only every model name) once, from the gateway
+itself, a few at a time: latency, tokens, and the error class of each failure. Exit 1 when any fails.`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { url: { type: "string" }, concurrency: { type: "string", default: "8" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return console.log(HELP), 0;
+  if (positionals.length > 1 || (!positionals.length && !values.url)) return console.error(HELP), 2;
+  const env = positionals.length ? load(positionals, false)?.[0] : undefined;
+  if (positionals.length && !env) return 2;
+  try {
+    const { rows, note } = await probeDeployments(targetOf(env, values, cliVars()), Math.max(1, Number(values.concurrency) || 8));
+    if (values.json) console.log(JSON.stringify({ deployments: rows, note }, null, 2));
+    else console.log(`${probeTable(rows)}${note ? `\n(${note})` : ""}\n\n${rows.filter((r) => r.ok).length} of ${rows.length} deployments answered`);
+    return rows.every((r) => r.ok) ? 0 : 1;
+  } catch (e) {
+    console.error(`gatekit probe: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,71 @@
+// Operator endpoints behind the master key, for `gatekit check` and `gatekit probe`: the running gateway's
+// effective settings — what it actually runs with, so drift from the spec shows — and a timed call to every
+// deployment of model_list.
+import type { GatewayConfig, ResolvedDeployment } from "./config/load.ts";
+import type { GatewayOptions } from "./options.ts";
+import { routerSettings } from "./router/index.ts";
+import type { State } from "./state/index.ts";
+import type { SharedRedis } from "./state/redis.ts";
+
+export interface ProbeResult { errorClass?: string; error?: string; ms: number; tokens?: number }
+
+interface OpsContext {
+  config: GatewayConfig;
+  options?: GatewayOptions;
+  state?: State;
+  redis?: SharedRedis;
+  probe(d: ResolvedDeployment): Promise<ProbeResult>;
+}
+
+export function opsRoutes(ctx: OpsContext): Record<string, (url: URL) => Promise<unknown>> {
+  return {
+    "GET /gatekit/settings": () => settings(ctx),
+    "GET /gatekit/probe": (url) => probeAll(ctx, Math.max(1, Number(url.searchParams.get("concurrency") ?? 8) || 8)),
+  };
+}
+
+async function settings({ config, options: o, state, redis }: OpsContext) {
+  const r = routerSettings(config);
+  return {
+    mode: process.env.LITELLM_MODE ?? "DEV",
+    num_workers: o?.numWorkers ?? null,
+    separate_health_app: o?.separateHealthApp ?? null,
+    health_port: o?.healthPort ?? null,
+    max_requests_before_restart: o?.maxRequestsBeforeRestart ?? null,
+    graceful_shutdown_timeout: o?.gracefulShutdownSeconds ?? null,
+    database_connection_pool_limit: config.database?.poolLimit ?? null,
+    request_timeout: config.requestTimeoutMs / 1000,
+    routing_strategy: r.strategy,
+    allowed_fails: r.allowedFails,
+    cooldown_time: r.cooldownSeconds,
+    num_retries: r.numRetries,
+    retry_policy: r.retryPolicy,
+    database: state ? await databaseUse(state) : { status: "not configured" },
+    redis: redis ? { status: redis.status, ...(redis.lastError ? { error: redis.lastError } : {}) } : { status: "not configured" },
+  };
+}
+
+/** Connections in use on the whole server (every instance's pools), against max_connections. */
+async function databaseUse(state: State) {
+  try {
+    const { rows } = await state.pool.query<{ used: number; max: number }>(
+      `SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS used, current_setting('max_connections')::int AS max`,
+    );
+    return { status: "connected", connections: rows[0]!.used, max_connections: rows[0]!.max };
+  } catch (e) {
+    return { status: "disconnected", error: (e as Error).message };
+  }
+}
+
+async function probeAll({ config, probe }: OpsContext, concurrency: number) {
+  const queue = [...config.deployments];
+  const results: Record<string, unknown>[] = [];
+  const worker = async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) {
+      const r = await probe(d);
+      results.push({ model_name: d.modelName, model_id: d.id, model: d.params.model, api_base: d.params.api_base ?? null, ok: !r.errorClass, latency_ms: Math.round(r.ms), tokens: r.tokens ?? null, error_class: r.errorClass ?? null, error: r.error ?? null });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  return { data: results.sort((a, b) => String(a.model_name).localeCompare(String(b.model_name)) || String(a.model_id).localeCompare(String(b.model_id))) };
+}
