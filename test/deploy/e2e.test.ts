@@ -17,6 +17,7 @@ import { REPO } from "../support/cli.ts";
 import { applyStack, destroyStack, type StackState } from "../support/engine-applier.ts";
 import { waitFor } from "../support/gateway-process.ts";
 import { devVariant, synthStack, TF_VARS } from "../support/stacks.ts";
+import { rollingRestart, stackStatus, streamLogs } from "../../lib/ops/docker.ts";
 import { TEST_VARS } from "../support/vars.ts";
 
 const KEY = TEST_VARS.LITELLM_MASTER_KEY!;
@@ -186,6 +187,27 @@ describe("two instances behind the load balancer", () => {
     const live = await fetch(`http://127.0.0.1:${env.spec.gateway.health_port}/health/liveliness`);
     expect(await live.json()).toBe("I'm alive!");
   });
+
+  it("gatekit status lists every container healthy; logs show one service", async () => {
+    const rows = await stackStatus(env);
+    expect(rows.map((r) => `${r.service}:${r.state}:${r.health}`).sort()).toEqual(
+      ["gateway_1", "gateway_2", "load_balancer", "postgres", "redis"].map((k) => `${k}:running:healthy`),
+    );
+    const lines: string[] = [];
+    await streamLogs(env, { service: "gateway_1", write: (l) => lines.push(l) });
+    expect(lines.some((l) => l.includes("gatekit gateway") && l.includes("listening"))).toBe(true);
+  });
+
+  it("a rolling restart under load fails no request", async () => {
+    const traffic = load(env, KEY, 8);
+    await new Promise((r) => setTimeout(r, 1000));
+    const steps: string[] = [];
+    await rollingRestart(env, (l) => steps.push(l));
+    const results = await traffic.stop();
+    console.log(`rolling restart of two instances: ${results.filter((r) => r.ok).length} served, ${results.filter((r) => !r.ok).length} failed; ${steps.join("; ")}`);
+    expect(steps).toHaveLength(2);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  }, 180_000);
 
   it("an instance stopped under load (SIGTERM, drain) fails no request", async () => {
     const traffic = load(env, KEY, 8);
