@@ -4,7 +4,9 @@
 import { execa } from "execa";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { hostPortFindings } from "../../deploy/host-ports.ts";
 import { checkProvider } from "../../deploy/provider.ts";
+import { formatFindings } from "../../rules/index.ts";
 import { buildImages, ImageBuildError } from "../../images/build.ts";
 import { RuleErrors, synthesize } from "../../infra/app.ts";
 import { tfVarName } from "../../infra/secrets.ts";
@@ -12,7 +14,7 @@ import { localImagesOf } from "../../model/images.ts";
 import { resolveEnvironment } from "../../model/resolve.ts";
 import type { Environment } from "../../spec/schema.ts";
 import { cliVars } from "../env-file.ts";
-import { load } from "./validate.ts";
+import { envFileHint, load } from "./validate.ts";
 
 type Action = "deploy" | "destroy";
 
@@ -37,8 +39,10 @@ export async function runStack(action: Action, args: string[]): Promise<number> 
     synthesize([env], { outdir: values.out, vars, all: load([], false) ?? [env] });
   } catch (e) {
     if (!(e instanceof RuleErrors)) throw e;
-    return console.error(e.message), 1;
+    return console.error(e.message + envFileHint(e.findings)), 1;
   }
+  const taken = action === "deploy" ? await hostPortFindings([env]) : [];
+  if (taken.length) return console.error(`gatekit deploy ${env.name}: nothing was changed\n${formatFindings(taken)}`), 1;
   const stackDir = join(values.out, "stacks", env.name);
   const provider = await checkProvider(stackDir);
   if (!provider.ok) {

@@ -1,5 +1,7 @@
 // gatekit validate [env|file …] [--json]: every spec against the production rules; all findings at once.
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { hostPortFindings } from "../../deploy/host-ports.ts";
 import { formatIssue, loadEnvironments, SpecError } from "../../spec/load.ts";
 import { isKubernetes, type Environment } from "../../spec/schema.ts";
 import { buildManifests } from "../../k8s/manifests.ts";
@@ -10,7 +12,8 @@ import { cliVars } from "../env-file.ts";
 const HELP = `usage: gatekit validate [env|file …] [--json] [--skip-secrets]
 
 Checks environments/<env>.yaml (all of them by default) against the production rules. Secret values come
-from the environment and a .env file; --skip-secrets leaves out the rules that need them (plan reviews).
+from the environment and a .env file; the ports the stacks publish must be free on a local Docker host.
+--skip-secrets leaves out what depends on the deploy-time machine: secret values and host ports (plan reviews).
 For target: kubernetes, every rendered object is also validated strictly (unknown fields are errors) against
 the Kubernetes ${SCHEMA_VERSION} schemas. Exit 0: no errors. 1: rule or schema errors. 2: a spec could not be read.`;
 
@@ -19,10 +22,11 @@ export async function run(args: string[]): Promise<number> {
   if (values.help) return console.log(HELP), 0;
   const loaded = load(positionals, values.json ?? false);
   if (!loaded) return 2;
-  const findings = checkEnvironments(loaded, cliVars(), { secrets: !values["skip-secrets"] });
+  const deployTime = !values["skip-secrets"];
+  const findings = [...checkEnvironments(loaded, cliVars(), { secrets: deployTime }), ...(deployTime ? await hostPortFindings(loaded) : [])];
   const schema = new Map(loaded.filter(isKubernetes).map((e) => [e.name, validateManifests(buildManifests(e))]));
   if (values.json) console.log(JSON.stringify(toJson(loaded, findings, schema), null, 2));
-  else console.log(report(loaded, findings, schema));
+  else console.log(report(loaded, findings, schema) + envFileHint(findings));
   return hasErrors(findings) || [...schema.values()].some((i) => i.length > 0) ? 1 : 0;
 }
 
@@ -36,6 +40,12 @@ export function load(names: string[], json: boolean): Environment[] | undefined 
     else console.error(`gatekit: the spec could not be read:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
     return undefined;
   }
+}
+
+/** Missing variables and no .env at all: the usual first-run mistake, said once. */
+export function envFileHint(findings: Finding[]): string {
+  const missing = findings.some((f) => f.ruleId === "SecretsPresent" && / is not set$/.test(f.message));
+  return missing && !existsSync(".env") ? "\n\nhint: there is no .env here: `cp .env.example .env` and fill in the values (or export them)." : "";
 }
 
 function report(envs: Environment[], findings: Finding[], schema: Map<string, SchemaIssue[]>): string {
