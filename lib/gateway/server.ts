@@ -134,7 +134,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   async function readiness(): Promise<{ db: string; cache: string }> {
     const cacheStatus = redis?.status ?? "not configured";
     if (!state) return { db: "not configured", cache: cacheStatus };
-    const up = await Promise.race([state.pool.query("SELECT 1").then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref())]);
+    const up = await Promise.race([state.pool.query("SELECT 1").then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 1500).unref())]);
     return { db: up ? "connected" : "disconnected", cache: cacheStatus };
   }
 

@@ -1,0 +1,12 @@
+import { loadEnvironment } from "../lib/spec/load.ts";
+import type { DockerEnvironment } from "../lib/spec/schema.ts";
+import { synthesize } from "../lib/infra/app.ts";
+import { applyStack } from "../test/support/engine-applier.ts";
+import { TF_VARS } from "../test/support/stacks.ts";
+import { TEST_VARS } from "../test/support/vars.ts";
+import { writeFileSync } from "node:fs";
+const env = loadEnvironment("dev") as DockerEnvironment;
+synthesize([env], { outdir: "/tmp/dev-out", vars: TEST_VARS, all: [env] });
+const state = await applyStack("/tmp/dev-out/stacks/dev/cdk.tf.json", TF_VARS);
+writeFileSync("/tmp/dev-state.json", JSON.stringify([...state.resources]));
+console.log("dev up");
