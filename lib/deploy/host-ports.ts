@@ -7,7 +7,7 @@ import { resolveEnvironment } from "../model/resolve.ts";
 import type { Finding } from "../rules/index.ts";
 import type { DockerEnvironment, Environment } from "../spec/schema.ts";
 
-const SPEC_PATH: Record<string, string> = { api: "gateway.port", health: "gateway.health_port", postgres: "postgres.host_port", redis: "redis.host_port" };
+const SPEC_PATH: Record<string, string> = { api: "gateway.port", health: "gateway.health_port", postgres: "postgres.host_port", redis: "redis.host_port", prometheus: "monitoring.prometheus.port" };
 
 export async function hostPortFindings(envs: Environment[]): Promise<Finding[]> {
   const local = envs.filter((e): e is DockerEnvironment => e.spec.target === "docker" && e.spec.host.docker_host.startsWith("unix://"));

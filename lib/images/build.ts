@@ -71,6 +71,9 @@ const BUILDERS: Record<ImageName, (tag: string, root: string) => Promise<unknown
   async load_balancer(tag, root) {
     await dockerBuild(tag, root, "templates/haproxy.Dockerfile", emptyContext(root, "haproxy"), DEBIAN_BASE);
   },
+  async prometheus(tag, root) {
+    await dockerBuild(tag, root, "templates/prometheus.Dockerfile", emptyContext(root, "prometheus"), DEBIAN_BASE);
+  },
 };
 
 function emptyContext(root: string, name: string): string {

@@ -9,6 +9,7 @@ export const LOCAL_IMAGES = {
   postgres: "gatekit/postgres:16.14",
   redis: "gatekit/redis:7.0",
   load_balancer: "gatekit/haproxy:2.6",
+  prometheus: "gatekit/prometheus:2.42",
 } as const;
 export type ImageRole = keyof typeof LOCAL_IMAGES;
 
@@ -22,13 +23,17 @@ export function imageFor(spec: Spec, role: ImageRole): ImageSource {
       : { kind: "build", name: gatewayImage.tag, dockerfile: "templates/gateway.Dockerfile", buildArgs: {} };
   }
   if (local) return { kind: "local", name: LOCAL_IMAGES[role] };
-  const pinned = { postgres: spec.postgres.image, redis: spec.redis?.image ?? "", load_balancer: spec.target === "docker" ? spec.load_balancer.image : "" }[role];
+  const docker = spec.target === "docker" ? spec : undefined;
+  const pinned = { postgres: spec.postgres.image, redis: spec.redis?.image ?? "", load_balancer: docker?.load_balancer.image ?? "", prometheus: docker?.monitoring.prometheus?.image ?? "" }[role];
   return { kind: "pull", name: pinned };
 }
 
 /** Every locally built image an environment's stack runs: role → tag. */
 export function localImagesOf(spec: Spec): Partial<Record<ImageRole, string>> {
   const balanced = spec.target === "docker" && spec.gateway.instances > 1;
-  const roles: ImageRole[] = ["gateway", "postgres", ...(spec.redis ? ["redis" as const] : []), ...(balanced ? ["load_balancer" as const] : [])];
+  const watched = spec.target === "docker" && !!spec.monitoring.prometheus;
+  const roles: ImageRole[] = [
+    "gateway", "postgres", ...(spec.redis ? ["redis" as const] : []), ...(balanced ? ["load_balancer" as const] : []), ...(watched ? ["prometheus" as const] : []),
+  ];
   return Object.fromEntries(roles.map((r) => [r, imageFor(spec, r)]).filter(([, i]) => (i as ImageSource).kind !== "pull").map(([r, i]) => [r, (i as ImageSource).name]));
 }

@@ -5,6 +5,7 @@ import { envRefName } from "../gateway/config/schema.ts";
 import { secretRefsIn, secretVariables } from "../spec/secrets.ts";
 import type { DockerEnvironment, DockerSpec, Environment, KubernetesEnvironment, KubernetesSpec, Spec } from "../spec/schema.ts";
 import { imageFor } from "./images.ts";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA_PATH, renderPrometheusConfig } from "./prometheus.ts";
 import { DRAIN_DELAY_SECONDS, HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxyConfig } from "./load-balancer.ts";
 import type { DataEndpoint, DeploymentModel, DockerDeployment, HealthProbe, KubernetesDeployment, ServiceModel } from "./types.ts";
 
@@ -44,7 +45,10 @@ function resolveDocker({ name, spec }: DockerEnvironment): DockerDeployment {
   const redis = spec.redis && { ...redisService(name, spec, place), volumes: spec.redis.volume ? [{ volume: spec.redis.volume, path: "/data" }] : [] };
   const gateways = dockerGateways(name, spec, place);
   const balanced = spec.gateway.instances > 1;
-  const services = [postgres, ...(redis ? [redis] : []), ...gateways, ...(balanced ? [loadBalancerService(name, spec, place, gateways)] : [])];
+  const services = [
+    postgres, ...(redis ? [redis] : []), ...gateways, ...(balanced ? [loadBalancerService(name, spec, place, gateways)] : []),
+    ...(spec.monitoring.prometheus ? [prometheusService(name, spec, place, gateways)] : []),
+  ];
   // Clients reach the load balancer when there is one, else the instance.
   const entry = services.filter((s) => s.role === (balanced ? "load_balancer" : "gateway"));
   const url = (s: ServiceModel, port: string) => `http://${spec.host.publish_address}:${s.ports.find((p) => p.name === port)!.host}`;
@@ -235,6 +239,28 @@ function loadBalancerService(name: string, spec: DockerSpec, place: Placement, g
     files: [{ path: HAPROXY_CONFIG_PATH, content: renderHaproxyConfig(name, spec) }],
     networks: [{ name: d.nets.public, aliases: [] }],
     memoryBytes: spec.load_balancer.memory_limit,
+    user: undefined, readOnlyRootFs: true, noNewPrivileges: true, dropCapabilities: ["ALL"],
+    dependsOn: gateways.map((s) => s.key),
+    stopGraceSeconds: 30,
+  };
+}
+
+function prometheusService(name: string, spec: DockerSpec, place: Placement, gateways: ServiceModel[]): ServiceModel {
+  const p = spec.monitoring.prometheus!;
+  const d = place.docker!;
+  return {
+    key: "prometheus", role: "prometheus", containerName: `${name}-prometheus`,
+    image: imageFor(spec, "prometheus"),
+    // Arguments to the image's entrypoint (the prometheus binary), in both the official and the local image.
+    command: [`--config.file=${PROMETHEUS_CONFIG_PATH}`, `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`, `--storage.tsdb.retention.time=${p.retention}`],
+    env: {},
+    ports: [{ name: "prometheus", container: 9090, host: p.port, address: "127.0.0.1" }],
+    health: probe(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/-/ready"], { interval: 5, timeout: 5, start_period: 20, retries: 5 }),
+    volumes: [uploadVolume(PROMETHEUS_CONFIG_PATH), { volume: p.volume ?? `gatekit-${name}-prometheus`, path: PROMETHEUS_DATA_PATH }],
+    tmpfs: ["/tmp"],
+    files: [{ path: PROMETHEUS_CONFIG_PATH, content: renderPrometheusConfig(name, spec) }],
+    networks: [{ name: d.nets.public, aliases: [] }],
+    memoryBytes: p.memory_limit,
     user: undefined, readOnlyRootFs: true, noNewPrivileges: true, dropCapabilities: ["ALL"],
     dependsOn: gateways.map((s) => s.key),
     stopGraceSeconds: 30,

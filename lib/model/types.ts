@@ -32,7 +32,7 @@ export interface HealthProbe {
 export interface ServiceModel {
   /** Stable logical id: it becomes the Terraform address; changing it replaces the resource. */
   key: string;
-  role: "gateway" | "postgres" | "redis" | "load_balancer";
+  role: "gateway" | "postgres" | "redis" | "load_balancer" | "prometheus";
   containerName: string;
   image: ImageSource;
   command: string[];

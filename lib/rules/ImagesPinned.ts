@@ -12,6 +12,7 @@ function dockerImages({ spec }: DockerEnvironment): [string, string][] {
   if (spec.redis) images.push(["redis.image", spec.redis.image]);
   if ("name" in spec.gateway.image) images.push(["gateway.image.name", spec.gateway.image.name]);
   if (spec.gateway.instances > 1) images.push(["load_balancer.image", spec.load_balancer.image]);
+  if (spec.monitoring.prometheus) images.push(["monitoring.prometheus.image", spec.monitoring.prometheus.image]);
   return images;
 }
 

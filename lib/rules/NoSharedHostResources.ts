@@ -13,6 +13,8 @@ export function hostClaims(env: DockerEnvironment): { claim: string; path: strin
   if (postgres.host_port) claims.push({ claim: `port ${postgres.host_port}`, path: "postgres.host_port" });
   if (redis?.host_port) claims.push({ claim: `port ${redis.host_port}`, path: "redis.host_port" });
   if (redis?.volume) claims.push({ claim: `volume ${redis.volume}`, path: "redis.volume" });
+  const prometheus = env.spec.monitoring.prometheus;
+  if (prometheus) claims.push({ claim: `port ${prometheus.port}`, path: "monitoring.prometheus.port" }, { claim: `volume ${prometheus.volume ?? `gatekit-${env.name}-prometheus`}`, path: "monitoring.prometheus.volume" });
   if (networks.public) claims.push({ claim: `network ${networks.public}`, path: "networks.public" });
   if (networks.internal) claims.push({ claim: `network ${networks.internal}`, path: "networks.internal" });
   return claims;

@@ -139,6 +139,21 @@ export const dockerSpecSchema = z.strictObject({
     host_port: port.optional(),
   }),
   redis: z.strictObject({ ...redisFields, volume: z.string().optional(), host_port: port.optional() }).optional(),
+  /** A Prometheus container scraping every gateway instance (templates/grafana-dashboard.json reads it). */
+  monitoring: z
+    .strictObject({
+      prometheus: z
+        .strictObject({
+          image: z.string().default("prom/prometheus:v2.53.0"),
+          /** Published on the host's loopback, for Grafana or a browser. */
+          port: port.default(9090),
+          retention: z.string().regex(/^\d+[hdwy]$/, "a duration such as 15d").default("15d"),
+          volume: z.string().optional(),
+          memory_limit: byteSize.default(512 * 1024 ** 2),
+        })
+        .optional(),
+    })
+    .default({}),
   /** With gateway.instances > 1: HAProxy in front of the instances, health-checking each on its health port. */
   load_balancer: z
     .strictObject({

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../lib/images/build.ts";
-import { localImagesOf } from "../../lib/model/images.ts";
+import { LOCAL_IMAGES, localImagesOf } from "../../lib/model/images.ts";
 import { loadEnvironment } from "../../lib/spec/load.ts";
 import type { DockerEnvironment as Environment } from "../../lib/spec/schema.ts";
 import { REPO } from "../support/cli.ts";
@@ -87,7 +87,7 @@ beforeAll(async () => {
   const engine = await execa("bash", ["scripts/docker-engine.sh"], { cwd: REPO, reject: false });
   if (engine.exitCode !== 0) throw new Error(`no Docker engine: ${engine.stdout}${engine.stderr}`);
   const dev = loadEnvironment("dev") as Environment;
-  await buildImages({ ...localImagesOf(dev.spec), ...localImagesOf({ ...dev.spec, gateway: { ...dev.spec.gateway, instances: 2 } }) }, { root: REPO });
+  await buildImages({ ...localImagesOf(dev.spec), load_balancer: LOCAL_IMAGES.load_balancer, prometheus: LOCAL_IMAGES.prometheus }, { root: REPO });
 }, 900_000);
 
 describe("dev on the live engine", () => {
@@ -170,7 +170,7 @@ describe("two instances behind the load balancer", () => {
   let state: StackState | undefined;
 
   beforeAll(async () => {
-    env = await variant(`e2e${process.pid}b`, 2);
+    env = await variant(`e2e${process.pid}b`, 2, { prometheus: true });
     const t0 = Date.now();
     state = await applyStack(synth(env), TF_VARS);
     console.log(`two-instance stack healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s (images cached)`);
@@ -178,7 +178,7 @@ describe("two instances behind the load balancer", () => {
 
   afterAll(async () => {
     if (state) await destroyStack(state);
-    await docker("volume", "rm", env.spec.postgres.volume);
+    await docker("volume", "rm", env.spec.postgres.volume, env.spec.monitoring.prometheus!.volume!);
   });
 
   it("the balancer and both instances are healthy; the SDK is served through the balancer", async () => {
@@ -188,10 +188,22 @@ describe("two instances behind the load balancer", () => {
     expect(await live.json()).toBe("I'm alive!");
   });
 
+  it("the stack's Prometheus scrapes both instances, and has the dashboard's request metric", async () => {
+    const prometheus = `http://127.0.0.1:${env.spec.monitoring.prometheus!.port}`;
+    type Targets = { data: { activeTargets: { health: string; labels: { instance: string } }[] } };
+    await waitFor(async () => {
+      const targets = ((await (await fetch(`${prometheus}/api/v1/targets`)).json()) as Targets).data.activeTargets;
+      return targets.length === 2 && targets.every((t) => t.health === "up");
+    }, 60_000);
+    const query = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent("sum(litellm_proxy_total_requests_metric_total)")}`);
+    const result = ((await query.json()) as { data: { result: { value: [number, string] }[] } }).data.result;
+    expect(Number(result[0]?.value[1])).toBeGreaterThan(0);
+  }, 90_000);
+
   it("gatekit status lists every container healthy; logs show one service", async () => {
     const rows = await stackStatus(env);
     expect(rows.map((r) => `${r.service}:${r.state}:${r.health}`).sort()).toEqual(
-      ["gateway_1", "gateway_2", "load_balancer", "postgres", "redis"].map((k) => `${k}:running:healthy`),
+      ["gateway_1", "gateway_2", "load_balancer", "postgres", "prometheus", "redis"].map((k) => `${k}:running:healthy`),
     );
     const lines: string[] = [];
     await streamLogs(env, { service: "gateway_1", write: (l) => lines.push(l) });

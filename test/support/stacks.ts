@@ -12,7 +12,7 @@ import { TEST_VARS } from "./vars.ts";
 /** The secrets as Terraform inputs (TF_VAR_ names). */
 export const TF_VARS = Object.fromEntries(Object.entries(TEST_VARS).map(([k, v]) => [tfVarName(k), v]));
 
-export async function devVariant(name: string, instances: number): Promise<DockerEnvironment> {
+export async function devVariant(name: string, instances: number, opts: { prometheus?: boolean } = {}): Promise<DockerEnvironment> {
   const env = loadEnvironment("dev") as DockerEnvironment;
   env.name = name;
   const { spec } = env;
@@ -25,6 +25,9 @@ export async function devVariant(name: string, instances: number): Promise<Docke
   if (instances > 1) {
     spec.host.memory *= instances;
     Object.assign(spec.litellm.router_settings, { redis_host: "redis", redis_port: 6379, redis_password: "os.environ/REDIS_PASSWORD" });
+  }
+  if (opts.prometheus) {
+    spec.monitoring = { prometheus: { image: "prom/prometheus:v2.53.0", port: await freePort(), retention: "1d", volume: `gatekit-${name}-prometheus`, memory_limit: 256 * 1024 ** 2 } };
   }
   return env;
 }
