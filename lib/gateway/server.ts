@@ -242,7 +242,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     if (!key.rpm_limit && !key.tpm_limit && !key.max_parallel_requests) return;
     const limits = { rpm: key.rpm_limit, tpm: key.tpm_limit, parallel: key.max_parallel_requests };
     const { refused, current, release } = await limiter.admit(`key:${key.token}`, limits);
-    if (refused) throw keyLimitError(key.key_alias ?? key.key_name ?? "", refused, current ?? 0, { rpm: limits.rpm, tpm: limits.tpm, parallel: limits.parallel }[refused] ?? 0);
+    if (refused) throw keyLimitError(key.key_alias ?? key.key_name ?? "", refused, current ?? 0, limits[refused] ?? 0);
     call.res.once("close", release);
   }
 
