@@ -485,7 +485,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     readiness,
     close: async () => {
       timers.forEach(clearInterval);
-      alerts?.close();
+      await alerts?.close();
       redis?.close();
       await upstreams.close();
       await state?.close();

@@ -2,6 +2,7 @@
 // alert (kind, subject, reason) collapses into one entry with a count, and once delivered it waits out its
 // repeat interval before it is delivered again. A provider outage therefore makes a few messages, not one per
 // request. Everything held is bounded; a delivery in progress is never overlapped by the next one.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { AlertType } from "../config/schema.ts";
 
 export interface Alert {
@@ -36,7 +37,7 @@ export class Alerter {
   private readonly quietUntil = new Map<string, number>();
   private dropped = 0;
   private timer?: NodeJS.Timeout;
-  private delivering = false;
+  private inFlight?: Promise<void>;
   private closed = false;
   private readonly now: () => number;
 
@@ -70,26 +71,39 @@ export class Alerter {
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.delivering) return this.schedule();
+    if (this.inFlight) return this.schedule();
     const due = this.takeDue();
     const dropped = this.dropped;
     if (due.length || dropped) {
       this.dropped = 0;
-      this.delivering = true;
-      try {
-        await this.opts.deliver(due, dropped);
-      } catch {
-        // A delivery reports its own failures; alerting must never throw into the gateway.
-      } finally {
-        this.delivering = false;
-      }
+      this.inFlight = this.deliver(due, dropped);
+      await this.inFlight;
+      this.inFlight = undefined;
     }
     if (this.pending.size || this.dropped) this.schedule();
+  }
+
+  /** Shutdown: what is due goes out in one last delivery, after any in progress, within `withinMs`. */
+  async closeAfterFlush(withinMs: number): Promise<void> {
+    const last = async () => {
+      while (this.inFlight) await this.inFlight;
+      await this.flush();
+    };
+    await Promise.race([last(), sleep(withinMs, undefined, { ref: false })]);
+    this.close();
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+  }
+
+  private async deliver(due: Alert[], dropped: number): Promise<void> {
+    try {
+      await this.opts.deliver(due, dropped);
+    } catch {
+      // A delivery reports its own failures; alerting must never throw into the gateway.
+    }
   }
 
   private schedule(): void {

@@ -17,7 +17,8 @@ export interface Alerts {
   slow(model: string, seconds: number): void;
   cooldown(d: ResolvedDeployment, errorClass: string): void;
   budget(key: VirtualKey): void;
-  close(): void;
+  /** Shutdown: held alerts are handed over or posted (bounded), then nothing more is taken. */
+  close(): Promise<void>;
 }
 
 /** Errors that are the caller's own mistake: an operator can't act on them. */
@@ -25,6 +26,8 @@ const CALLER_ERRORS = new Set(["BadRequestError", "UnprocessableEntityError", "C
 const MAX_PENDING = 100;
 /** A worker hands its batches to the primary this often. */
 const RELAY_FLUSH_MS = 1000;
+/** How long shutdown waits for the last Slack post. */
+const LAST_POST_MS = 3000;
 
 /** The request path's alerts: posted from this process, or relayed to the primary from a cluster worker. */
 export function createAlerts(settings: AlertingSettings, logger: Logger, via: "slack" | "primary"): Alerts {
@@ -49,21 +52,24 @@ export function createAlerts(settings: AlertingSettings, logger: Logger, via: "s
     budget(key) {
       if (on.has("budget_alerts")) add("budget_alerts", `key ${key.key_alias ?? key.key_name ?? "(unnamed)"}`, "", `spend ${key.spend.toFixed(4)} USD of max_budget ${key.max_budget} USD`);
     },
-    close() {
-      // A worker that drains hands over what it holds (a synchronous send); a Slack post is not started at exit.
-      if (via === "primary") void alerter.flush();
-      alerter.close();
+    async close() {
+      // A draining worker hands what it holds to the primary (a send); a lone process posts it itself.
+      await alerter.closeAfterFlush(LAST_POST_MS);
       sender?.close();
     },
   };
 }
 
-/** In the cluster primary: the instance's one Slack sender, fed by every worker. */
-export function startAlertDelivery(settings: AlertingSettings, logger: Logger): () => void {
+/** In the cluster primary: the instance's one Slack sender, fed by every worker. Returns its shutdown, which
+ *  posts what the workers handed over while draining. */
+export function startAlertDelivery(settings: AlertingSettings, logger: Logger): () => Promise<void> {
   const sender = slackSender(settings.webhookUrl, logger);
   const alerter = instanceAlerter(settings, sender.deliver);
   receiveFromWorkers(alerter);
-  return () => (alerter.close(), sender.close());
+  return async () => {
+    await alerter.closeAfterFlush(LAST_POST_MS);
+    sender.close();
+  };
 }
 
 function instanceAlerter(settings: AlertingSettings, deliver: Deliver): Alerter {

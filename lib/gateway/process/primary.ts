@@ -88,14 +88,14 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
       setTimeout(() => {
         for (const w of Object.values(cluster.workers ?? {})) w?.send({ type: MSG.drain });
       }, opts.drainDelaySeconds * 1000);
-      const done = () => {
+      const done = async () => {
         health?.close();
-        stopAlerts?.();
+        await stopAlerts?.();
         logger.info("all workers finished; exiting");
         resolve(0);
       };
       const check = setInterval(() => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) clearInterval(check), done();
+        if (Object.keys(cluster.workers ?? {}).length === 0) clearInterval(check), void done();
       }, 50);
       setTimeout(() => {
         for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGKILL");
