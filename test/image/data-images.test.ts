@@ -1,9 +1,12 @@
 // The local PostgreSQL 16 and Redis 7 images, built without a registry, keep the official images' contracts.
 import { execa } from "execa";
 import { Redis } from "ioredis";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImages, LOCAL_IMAGES } from "../../lib/images/build.ts";
+import { buildImages, ImageBuildError, LOCAL_IMAGES } from "../../lib/images/build.ts";
 import { REPO } from "../support/cli.ts";
 import { waitFor } from "../support/gateway-process.ts";
 import { freePort } from "../support/ports.ts";
@@ -57,5 +60,32 @@ describe("local Redis 7 image", () => {
     expect(await redis.config("GET", "maxmemory")).toEqual(["maxmemory", String(64 * 1024 * 1024)]);
     redis.disconnect();
     expect((await execa("docker", ["exec", names.redis, "id", "-u"])).stdout.trim()).toBe("999");
+  });
+});
+
+describe("building", () => {
+  const imageId = async (tag: string) => (await execa("docker", ["image", "inspect", "-f", "{{.Id}}", tag])).stdout.trim();
+
+  it("a rebuild comes from the layer cache: the same image", async () => {
+    const before = await imageId(LOCAL_IMAGES.redis);
+    await buildImages(["redis"], { root: REPO });
+    expect(await imageId(LOCAL_IMAGES.redis)).toBe(before);
+  });
+
+  it("a failed build names the image and the step, and tags nothing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gatekit-broken-build-"));
+    const tag = `gatekit/redis-broken:${suffix}`;
+    try {
+      mkdirSync(join(root, "templates"));
+      symlinkSync(join(REPO, "scripts"), join(root, "scripts"));
+      writeFileSync(join(root, "templates/redis.Dockerfile"), "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo installing && exit 3\n");
+      const failure = await buildImages({ redis: tag }, { root }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ImageBuildError);
+      expect((failure as Error).message).toMatch(new RegExp(`^image ${tag}: docker build -f templates/redis.Dockerfile failed\n`));
+      expect((failure as Error).message).toContain("exit 3");
+      expect((await execa("docker", ["image", "inspect", tag], { reject: false })).exitCode).not.toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
