@@ -18,7 +18,7 @@ import { knownPrefixes, providerFor } from "./providers/index.ts";
 import type { Endpoint, Provider, UpstreamTarget } from "./providers/types.ts";
 import { backoffMs, Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown, shareCooldownsViaRedis, type Announce } from "./router/shared.ts";
-import { Upstreams } from "./upstream.ts";
+import { connectionError, Upstreams } from "./upstream.ts";
 import { adminRoutes, openState, type State } from "./state/index.ts";
 import { cacheControl, ResponseCache, type CacheControl } from "./state/cache.ts";
 import { checkKey, overBudget, type VirtualKey } from "./state/keys.ts";
@@ -300,8 +300,12 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
       call.llmMs = performance.now() - t0;
       throw GatewayError.from(provider.mapError(up.statusCode, text, up.headers));
     }
-    if (stream) return relayStream(call, provider, target, body, up.body, t0);
-    const bytes = Buffer.from(await up.body.arrayBuffer());
+    // Reading the body fails like the call itself: a pause past the timeout is a 408, a client gone a 499.
+    const bodyFailed = (e: Error) => {
+      throw connectionError(e, new URL(request.url).origin);
+    };
+    if (stream) return relayStream(call, provider, target, body, up.body, t0).catch(bodyFailed);
+    const bytes = Buffer.from(await up.body.arrayBuffer().catch(bodyFailed));
     call.llmMs = performance.now() - t0;
     const parsed = provider.passthrough ? undefined : parseUpstream(bytes, d);
     if (!parsed) {
@@ -350,7 +354,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
       const out = translator ? translator.push(decoder.decode(chunk, { stream: true })).map(sse).join("") : chunk;
       if (translator) scanUsage(call, out as string);
       else tail = scanUsage(call, tail + chunk.toString()).slice(-32);
-      if (out.length && !res.write(out)) await new Promise((r) => res.once("drain", r));
+      if (out.length && !res.write(out)) await drained(res);
     }
     if (first) res.writeHead(200, { ...SSE_HEADERS, ...callHeaders(call) });
     if (translator) res.write(translator.end().map(sse).join("") + "data: [DONE]\n\n");
@@ -551,4 +555,17 @@ function warnUnsupportedProviders(config: GatewayConfig, logger: Logger): void {
       logger.warn({ model: d.modelName, provider: d.provider }, `provider ${d.provider} is not supported yet; requests to ${d.modelName} will fail`);
     }
   }
+}
+
+/** Resolves when the client can take more; a client that went away never drains, so that rejects (499). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      res.off("drain", settle).off("close", settle);
+      if (res.destroyed && !res.writableFinished) reject(new GatewayError(499, "APIConnectionError", "client closed the request"));
+      else resolve();
+    };
+    if (res.destroyed) return settle();
+    res.once("drain", settle).once("close", settle);
+  });
 }

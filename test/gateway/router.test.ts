@@ -1,5 +1,6 @@
 // LiteLLM's routing semantics: weighted shuffle, least-busy and latency-based picks, retries per error class,
 // cooldowns and recovery, fallbacks in order with max_fallbacks, and timeouts that move to another deployment.
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGatewayConfig, type ResolvedDeployment } from "../../lib/gateway/config/load.ts";
 import { Router } from "../../lib/gateway/router/index.ts";
@@ -153,5 +154,37 @@ describe("through the gateway", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => ask("t")));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(seen("slow-3000")).toBeGreaterThan(0);
+  });
+});
+
+describe("a client that stops reading a stream, then leaves", () => {
+  it("ends the call: the deployment counts as free again and is not blamed", async () => {
+    const upstream = await startMockOpenAI();
+    const flood = (id: string) => ({ model_name: "lb", litellm_params: { model: "openai/stream-flood", api_base: upstream.url }, model_info: { id } });
+    const gw = await startGateway({ model_list: [flood("lb-a"), flood("lb-b")], router_settings: { routing_strategy: "least-busy", num_retries: 0 } });
+    try {
+      const stalled = await new Promise<http.ClientRequest>((resolve, reject) => {
+        const req = http.request(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" } });
+        req.on("response", (res) => (res.pause(), resolve(req))).on("error", reject);
+        req.end(JSON.stringify({ model: "lb", stream: true, messages: [{ role: "user", content: "x" }] }));
+      });
+      await new Promise((r) => setTimeout(r, 500)); // the gateway's writes back up behind the unread socket
+      stalled.destroy();
+      await new Promise((r) => setTimeout(r, 300));
+      // least-busy: were the left call still counted in flight, every later call would go to the other deployment.
+      const ids = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const r = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model: "lb", messages: [{ role: "user", content: "x" }] }) });
+        expect(r.status).toBe(200);
+        ids.add(r.headers.get("x-litellm-model-id")!);
+      }
+      expect(ids).toEqual(new Set(["lb-a", "lb-b"]));
+      expect(upstream.aborted).toBe(1);
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).not.toMatch(/litellm_deployment_state\{[^}]*model_id="lb-[ab]"[^}]*\} [12]/);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 // A stand-in OpenAI-compatible provider on loopback. The upstream model name picks a behaviour:
 // `error-<status>` answers that status (429 with retry-after), `slow-<ms>` waits first, `hang` never answers,
-// `stream-drop` ends a stream half-way; anything else answers normally. It records what it saw.
+// `stream-drop` ends a stream half-way, `stream-flood` streams without end (as fast as it is read); anything
+// else answers normally. It records what it saw.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -45,6 +46,7 @@ export async function startMockOpenAI(): Promise<MockUpstream> {
       if (req.url?.endsWith("/completions") && !req.url.includes("chat")) {
         return json(res, { id: "cmpl-mock", object: "text_completion", created: 1700000000, model, choices: [{ index: 0, text: "mock text", finish_reason: "stop", logprobs: null }], usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 } });
       }
+      if (body.stream && model === "stream-flood") return flood(res, model);
       if (body.stream) return stream(res, model, model === "stream-drop");
       json(res, completion(model, `echo: ${JSON.stringify((body.messages as { content: string }[])?.at(-1)?.content ?? "")}`));
     });
@@ -71,4 +73,13 @@ async function stream(res: http.ServerResponse, model: string, drop: boolean) {
   }
   res.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } })}\n\n`);
   res.end("data: [DONE]\n\n");
+}
+
+/** Chunks of 64 KiB for as long as the reader keeps up and stays. */
+async function flood(res: http.ServerResponse, model: string) {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  const chunk = `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta: { content: "x".repeat(65536) }, finish_reason: null }] })}\n\n`;
+  while (!res.destroyed) {
+    if (!res.write(chunk)) await new Promise((r) => (res.once("drain", r), res.once("close", r)));
+  }
 }
