@@ -243,7 +243,8 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     const limits = { rpm: key.rpm_limit, tpm: key.tpm_limit, parallel: key.max_parallel_requests };
     const { refused, current, release } = await limiter.admit(`key:${key.token}`, limits);
     if (refused) throw keyLimitError(key.key_alias ?? key.key_name ?? "", refused, current ?? 0, limits[refused] ?? 0);
-    call.res.once("close", release);
+    if (call.res.closed) release(); // the client left while it waited
+    else call.res.once("close", release);
   }
 
   /** A deployment the router picks that is under its rpm/tpm for this minute; 429 when none is. */

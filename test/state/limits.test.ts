@@ -2,8 +2,11 @@
 // the keys): a key's rpm, tpm and max_parallel_requests and a deployment's rpm hold across both instances; a
 // cooldown decided by one is honoured by the other; with Redis stopped the limits hold per instance and
 // requests are still served, and the shared limits come back by themselves.
+import { Redis } from "ioredis";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashKey } from "../../lib/gateway/state/keys.ts";
+import { waitFor } from "../support/gateway-process.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
@@ -112,6 +115,25 @@ describe("rate limits shared through Redis", () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(2);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2);
     expect(await Promise.all([call(b), call(a)])).toEqual([200, 200]);
+  });
+
+  it("a parallel slot never given back (a crashed worker, a lost release) frees itself when its hold ends", async () => {
+    const key = await newKey({ max_parallel_requests: 1 });
+    const slots = `gatekit:limit:key:${hashKey(key)}:slots`;
+    const client = new Redis({ host: "127.0.0.1", port: redis.port, password: redis.password, lazyConnect: true });
+    await client.connect();
+    try {
+      const [seconds] = await client.time();
+      const call = () => a.client(key).chat.completions.create({ model: "chat", messages: [{ role: "user", content: "p" }] }).then(() => 200, (e: { status: number }) => e.status);
+      await client.zadd(slots, Number(seconds) * 1000 + 60_000, "held-by-a-crashed-worker");
+      expect(await call()).toBe(429);
+      await client.zadd(slots, Number(seconds) * 1000 - 1000, "held-by-a-crashed-worker"); // its hold has ended
+      expect(await call()).toBe(200);
+      expect(await call()).toBe(200); // and the served request gave its own slot back
+      await waitFor(async () => (await client.zcard(slots)) === 0, 5000); // released when the response closed
+    } finally {
+      client.disconnect();
+    }
   });
 
   it("a deployment's rpm holds across instances: the router moves on, then answers 429 when all are spent", async () => {

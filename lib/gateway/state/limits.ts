@@ -7,6 +7,7 @@
 // it lasts over 500 ms, capped at 1% of the limit: a small or slow limit is counted request by request (exact),
 // a busy one costs a Redis round trip every few hundred requests. A lease never exceeds the limit; what a
 // worker leased and did not use by the end of the minute is the error, and it can only refuse early.
+import { randomUUID } from "node:crypto";
 import { GatewayError } from "../errors.ts";
 import type { SharedRedis } from "./redis.ts";
 
@@ -16,18 +17,25 @@ export interface Limits { rpm?: number | null; tpm?: number | null; parallel?: n
 export type Release = () => void;
 
 const WINDOW_MS = 60_000;
-const PARALLEL_TTL_S = 600; // a crashed worker's parallel slots free themselves
+/** A parallel slot never given back (a crashed worker, a release lost while Redis was unreachable) frees
+ *  itself this long after it was taken. */
+const PARALLEL_HOLD_MS = 600_000;
 const TPM_FRESH_MS = 1000; // a lease's view of the tpm counter is re-read at least this often
 
-// KEYS: rpm counter, tpm counter, parallel counter. ARGV: rpm, tpm, parallel limits (0 = none), window ttl,
-// requests wanted. Returns {0, tpm, granted} when admitted, else {1 (rpm) | 2 (tpm) | 3 (parallel), current, 0}.
+// KEYS: rpm counter, tpm counter, parallel slots (a sorted set: slot id → expiry, Redis time in ms). ARGV: rpm,
+// tpm, parallel limits (0 = none), window ttl, requests wanted, slot id, slot hold ms. Returns {0, tpm, granted}
+// when admitted, else {1 (rpm) | 2 (tpm) | 3 (parallel), current, 0}.
 const ADMIT = `
 local tpm = tonumber(redis.call('GET', KEYS[2]) or '0')
 if ARGV[2] ~= '0' and tpm >= tonumber(ARGV[2]) then return {2, tpm, 0} end
 if ARGV[3] ~= '0' then
-  local p = redis.call('INCR', KEYS[3])
-  redis.call('EXPIRE', KEYS[3], ${PARALLEL_TTL_S})
-  if p > tonumber(ARGV[3]) then redis.call('DECR', KEYS[3]) return {3, p - 1, 0} end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  local p = redis.call('ZCARD', KEYS[3])
+  if p >= tonumber(ARGV[3]) then return {3, p, 0} end
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[7]), ARGV[6])
+  redis.call('PEXPIRE', KEYS[3], ARGV[7])
 end
 local want = tonumber(ARGV[5])
 local rpm = redis.call('INCRBY', KEYS[1], want)
@@ -37,7 +45,7 @@ if ARGV[1] ~= '0' then
   local before = rpm - want
   if before >= tonumber(ARGV[1]) then
     redis.call('DECRBY', KEYS[1], want)
-    if ARGV[3] ~= '0' then redis.call('DECR', KEYS[3]) end
+    if ARGV[3] ~= '0' then redis.call('ZREM', KEYS[3], ARGV[6]) end
     return {1, before, 0}
   end
   granted = math.min(want, tonumber(ARGV[1]) - before)
@@ -94,10 +102,11 @@ export class RateLimiter {
   private async fromRedis(scope: string, window: number, limits: { rpm: number; tpm: number; parallel: number }, size: number): Promise<Admission> {
     const keys = this.keys(scope, window);
     try {
-      const [code, current, granted] = (await (this.redis!.client as unknown as RedisAdmit).gatekitAdmit(keys.rpm, keys.tpm, keys.parallel, limits.rpm, limits.tpm, limits.parallel, 120, size)) as [number, number, number];
+      const slot = limits.parallel ? randomUUID() : "";
+      const [code, current, granted] = (await (this.redis!.client as unknown as RedisAdmit).gatekitAdmit(keys.rpm, keys.tpm, keys.parallel, limits.rpm, limits.tpm, limits.parallel, 120, size, slot, PARALLEL_HOLD_MS)) as [number, number, number];
       if (code) return { refused: REFUSALS[code], current, release: noop };
       if (!limits.parallel) this.leases.set(scope, { window, left: granted - 1, size, at: Date.now(), tpm: current });
-      return { release: limits.parallel ? () => void this.redis!.client.decr(keys.parallel).catch(() => {}) : noop };
+      return { release: limits.parallel ? () => void this.redis!.client.zrem(keys.parallel, slot).catch(() => {}) : noop };
     } catch {
       return this.admitLocally(scope, window, limits); // Redis went away mid-request
     }
@@ -142,7 +151,7 @@ export class RateLimiter {
   }
 
   private keys(scope: string, window: number) {
-    return { rpm: `gatekit:limit:${scope}:rpm:${window}`, tpm: `gatekit:limit:${scope}:tpm:${window}`, parallel: `gatekit:limit:${scope}:parallel` };
+    return { rpm: `gatekit:limit:${scope}:rpm:${window}`, tpm: `gatekit:limit:${scope}:tpm:${window}`, parallel: `gatekit:limit:${scope}:slots` };
   }
 }
 
