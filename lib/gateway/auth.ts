@@ -35,6 +35,8 @@ export function createAuth(masterKey: string | undefined, keys?: KeyStore) {
     if (!key) throw new GatewayError(401, "AuthenticationError", "No api key passed in. Pass it as 'Authorization: Bearer <key>' or 'x-litellm-api-key'.");
     const hashed = digest(key);
     if (timingSafeEqual(hashed, master)) return admin;
+    // LiteLLM's refusal, before any database query; the message never echoes the key.
+    if (!key.startsWith("sk-")) throw new GatewayError(401, "AuthenticationError", "Authentication Error, LiteLLM Virtual Key expected. Received=****, expected to start with 'sk-'.");
     if (!keys) throw invalid();
     return keys.lookup(key).then((found) => {
       if (!found) throw invalid();

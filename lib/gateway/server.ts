@@ -481,7 +481,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   /** The key's spend remembered until the batch lands; crossing its budget alerts at once. */
   function addKeySpend(key: VirtualKey, spend: number): void {
     const wasUnder = !overBudget(key);
-    state!.keys.addSpend(key.token, spend);
+    state!.keys.addSpend(key, spend);
     if (alerts && wasUnder && overBudget(key)) alerts.budget(key);
   }
 

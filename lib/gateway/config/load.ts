@@ -51,7 +51,11 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   numRetries: number;
   /** Keys and spend in Postgres, when a database URL is configured. */
-  database?: { url: string; poolLimit: number; connectionTimeoutMs: number; batchWriteMs: number; allowWhenDown: boolean; spendLogs: boolean };
+  database?: {
+    url: string; poolLimit: number; connectionTimeoutMs: number; batchWriteMs: number; allowWhenDown: boolean; spendLogs: boolean;
+    /** `user_api_key_cache_ttl`: how long a key look-up is trusted before the database is asked again. */
+    keyCacheTtlMs: number;
+  };
   /** Redis for the cache, rate limits and cooldowns: router_settings.redis_*, cache_params, or REDIS_HOST. */
   redis?: { host: string; port: number; password?: string };
   /** The response cache in Redis, when `litellm_settings.cache` is on. */
@@ -88,6 +92,7 @@ const IMPLEMENTED = new Set([
   "general_settings.master_key", "general_settings.max_request_size_mb", "environment_variables",
   "general_settings.database_url", "general_settings.database_connection_pool_limit", "general_settings.database_connection_timeout",
   "general_settings.proxy_batch_write_at", "general_settings.allow_requests_on_db_unavailable", "general_settings.disable_spend_logs",
+  "general_settings.user_api_key_cache_ttl",
   "general_settings.disable_error_logs", "litellm_settings.cache", "litellm_settings.cache_params",
   "router_settings.redis_host", "router_settings.redis_port", "router_settings.redis_password",
   "general_settings.store_model_in_db",
@@ -141,6 +146,7 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
       ? {
           url: databaseUrl, poolLimit: gs.database_connection_pool_limit ?? 10, connectionTimeoutMs: 1000 * (gs.database_connection_timeout ?? 60),
           batchWriteMs: 1000 * (gs.proxy_batch_write_at ?? 10), allowWhenDown: gs.allow_requests_on_db_unavailable ?? false, spendLogs: !gs.disable_spend_logs,
+          keyCacheTtlMs: 1000 * (gs.user_api_key_cache_ttl ?? 60),
         }
       : undefined,
     redis: redisHost

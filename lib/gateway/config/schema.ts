@@ -146,6 +146,7 @@ export const generalSettings = z.object({
   disable_error_logs: z.boolean().optional(),
   disable_spend_logs: z.boolean().optional(),
   allow_requests_on_db_unavailable: z.boolean().optional(),
+  user_api_key_cache_ttl: seconds.optional(),
   store_model_in_db: z.boolean().optional(),
   alerting: z.array(z.string()).optional(),
   alerting_threshold: seconds.optional(),

@@ -7,6 +7,7 @@ import { readJson } from "../http/body.ts";
 import type { Logger } from "../log.ts";
 import { createPool, type Pool } from "./db.ts";
 import { Sealer } from "./credentials.ts";
+import { parseGenerate, parseUpdate } from "./key-fields.ts";
 import { sharedKeys } from "./key-share.ts";
 import { KeyStore } from "./keys.ts";
 import { ModelStore, redact } from "./models.ts";
@@ -25,11 +26,11 @@ export function openState(config: GatewayConfig, logger: Logger): State {
   const db = config.database!;
   const pool = createPool(db.url, { max: db.poolLimit, connectionTimeoutMs: db.connectionTimeoutMs });
   const models = config.storeModelsInDb ? new ModelStore(pool, config.saltKey ? new Sealer(config.saltKey) : undefined) : undefined;
-  const keys = new KeyStore(pool, db.allowWhenDown, db.allowWhenDown ? sharedKeys() : undefined);
+  const keys = new KeyStore(pool, { allowWhenDbDown: db.allowWhenDown, ttlMs: db.keyCacheTtlMs, shared: db.allowWhenDown ? sharedKeys() : undefined });
   let warned = false;
   const spend = db.spendLogs
     ? new SpendWriter(pool, {
-        intervalMs: db.batchWriteMs, maxBuffered: 200_000,
+        intervalMs: db.batchWriteMs, maxBuffered: 200_000, onWritten: (rows) => keys.settle(rows),
         onError: (e) => {
           if (!warned) logger.error({ error: e.message }, "spend logs could not be written; they stay buffered and are retried");
           warned = true;
@@ -64,18 +65,18 @@ export function adminRoutes(
     return value;
   };
   return {
-    "POST /key/generate": guarded(async (req) => state.keys.generate(await body(req))),
+    "POST /key/generate": guarded(async (req) => state.keys.generate(parseGenerate(await body(req)))),
     "GET /key/info": guarded(async (req) => {
       const key = required(query(req).get("key"), "key");
       return { key, info: await state.keys.info(key) };
     }),
     "POST /key/update": guarded(async (req) => {
-      const { key, ...fields } = await body(req);
-      return state.keys.update(required(key, "key"), fields);
+      const { key, ...fields } = parseUpdate(await body(req));
+      return state.keys.update(key, fields);
     }),
     "POST /key/delete": guarded(async (req) => {
       const { keys } = await body(req);
-      if (!Array.isArray(keys)) throw new GatewayError(400, "BadRequestError", "'keys' must be a list", "keys");
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) throw new GatewayError(400, "BadRequestError", "keys: expected a list of keys or their hashes", "keys");
       return { deleted_keys: await state.keys.delete(keys.map(String)) };
     }),
     "GET /key/list": guarded(async () => ({ keys: (await state.keys.list()).map((k) => k.token) })),

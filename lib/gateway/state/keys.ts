@@ -1,9 +1,11 @@
 // Virtual keys, LiteLLM's fields and admin API semantics. Only SHA-256 hashes are stored; look-ups are cached
-// in-process briefly, and a cached key keeps working while the database is down.
+// in-process for `user_api_key_cache_ttl`, and with allow_requests_on_db_unavailable a key known before the
+// database went down keeps working for the whole outage (its TTL does not end it).
 import { createHash, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { GatewayError } from "../errors.ts";
 import type { Pool } from "./db.ts";
+import type { KeyFields } from "./key-fields.ts";
 import type { KeyShare } from "./key-share.ts";
 
 export interface VirtualKey {
@@ -25,7 +27,7 @@ export interface VirtualKey {
 export const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
 const FIELDS = ["key_alias", "max_budget", "budget_duration", "models", "tpm_limit", "rpm_limit", "max_parallel_requests", "metadata", "blocked"] as const;
-type Fields = Partial<Record<(typeof FIELDS)[number] | "duration", unknown>>;
+const UNIQUE_VIOLATION = "23505";
 
 /** LiteLLM's durations: "30s", "10m", "24h", "30d". */
 export function parseDuration(text: string): number {
@@ -34,20 +36,49 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as "s" | "m" | "h" | "d"];
 }
 
+export interface KeyStoreOptions {
+  /** `allow_requests_on_db_unavailable`: known keys keep working while the database is down. */
+  allowWhenDbDown?: boolean;
+  /** `user_api_key_cache_ttl`: how long a look-up is trusted before the database is asked again. */
+  ttlMs?: number;
+  maxKeys?: number;
+  /** The primary's copy of the keys its workers verified (in a cluster). */
+  shared?: KeyShare;
+}
+
 export class KeyStore {
-  private readonly cache = new LRUCache<string, VirtualKey | false>({ max: 10_000, ttl: 60_000, allowStale: false });
+  // An entry outlives its TTL (noDeleteOnStaleGet): once stale it is read again from the database, or, while
+  // the database is down, served as it is for the whole outage.
+  private readonly cache: LRUCache<string, VirtualKey>;
+  // Unknown keys apart, few and briefly: a stream of invalid keys can't evict valid ones, and a key generated
+  // after a miss works within seconds.
+  private readonly unknown = new LRUCache<string, true>({ max: 1000, ttl: 5000 });
+  // Spend accrued per key and not yet written (spend is written in batches): added to the key on every reload,
+  // taken off when its batch lands, so a reload never forgets spend and a budget holds across reloads.
+  private readonly unflushed = new Map<string, number>();
+  private readonly allowWhenDbDown: boolean;
+  private readonly shared?: KeyShare;
 
-  constructor(private readonly pool: Pool, private readonly allowWhenDbDown: boolean, private readonly shared?: KeyShare) {}
+  constructor(private readonly pool: Pool, opts: KeyStoreOptions = {}) {
+    this.cache = new LRUCache({ max: opts.maxKeys ?? 10_000, ttl: opts.ttlMs ?? 60_000, noDeleteOnStaleGet: true });
+    this.allowWhenDbDown = opts.allowWhenDbDown ?? false;
+    this.shared = opts.shared;
+    this.shared?.onForget((token) => this.drop(token));
+  }
 
-  async generate(fields: Fields & { key?: string }): Promise<{ key: string } & VirtualKey> {
-    const key = typeof fields.key === "string" ? fields.key : `sk-${randomBytes(24).toString("base64url")}`;
-    if (!key.startsWith("sk-")) throw new GatewayError(400, "BadRequestError", "a key must start with sk-", "key");
+  async generate(fields: KeyFields & { key?: string }): Promise<{ key: string } & VirtualKey> {
+    const key = fields.key ?? `sk-${randomBytes(24).toString("base64url")}`;
     const row = await this.one(
       `INSERT INTO "LiteLLM_VerificationToken" (token, key_name, key_alias, max_budget, budget_duration, expires, models, tpm_limit, rpm_limit, max_parallel_requests, metadata, blocked)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [hashKey(key), `sk-...${key.slice(-4)}`, fields.key_alias ?? null, fields.max_budget ?? null, fields.budget_duration ?? null, expiry(fields.duration),
-        (fields.models as string[] | undefined) ?? [], fields.tpm_limit ?? null, fields.rpm_limit ?? null, fields.max_parallel_requests ?? null, fields.metadata ?? {}, fields.blocked ?? false],
-    );
+        fields.models ?? [], fields.tpm_limit ?? null, fields.rpm_limit ?? null, fields.max_parallel_requests ?? null, fields.metadata ?? {}, fields.blocked ?? false],
+    ).catch((e: { code?: string }) => {
+      // The message names no key: a custom key is a secret.
+      if (e.code === UNIQUE_VIOLATION) throw new GatewayError(400, "BadRequestError", "key: this key already exists; choose another or leave `key` out", "key");
+      throw e;
+    });
+    this.forget(row!.token, true); // a miss remembered before the key existed
     return { key, ...row! };
   }
 
@@ -57,7 +88,7 @@ export class KeyStore {
     return row;
   }
 
-  async update(keyOrHash: string, fields: Fields): Promise<VirtualKey> {
+  async update(keyOrHash: string, fields: KeyFields): Promise<VirtualKey> {
     const sets: string[] = [];
     const values: unknown[] = [toHash(keyOrHash)];
     for (const f of FIELDS) if (f in fields) sets.push(`${f} = $${values.push(fields[f])}`);
@@ -65,14 +96,14 @@ export class KeyStore {
     if (!sets.length) throw new GatewayError(400, "BadRequestError", `nothing to update; fields: ${[...FIELDS, "duration"].join(", ")}`);
     const row = await this.one(`UPDATE "LiteLLM_VerificationToken" SET ${sets.join(", ")}, updated_at = now() WHERE token = $1 RETURNING *`, values);
     if (!row) throw new GatewayError(404, "NotFoundError", "Key not found");
-    this.cache.delete(row.token);
+    this.forget(row.token, true);
     return row;
   }
 
   async delete(keys: string[]): Promise<string[]> {
     const hashes = keys.map(toHash);
     const { rows } = await this.pool.query<{ token: string }>(`DELETE FROM "LiteLLM_VerificationToken" WHERE token = ANY($1) RETURNING token`, [hashes]);
-    for (const h of hashes) this.cache.delete(h);
+    for (const h of hashes) this.forget(h, true);
     return rows.map((r) => r.token);
   }
 
@@ -80,27 +111,75 @@ export class KeyStore {
     return (await this.pool.query<VirtualKey>(`SELECT * FROM "LiteLLM_VerificationToken" ORDER BY created_at`)).rows;
   }
 
-  /** The key behind a presented secret, from the cache when fresh; a stale entry serves while the database is down. */
+  /** The key behind a presented secret: cached while fresh, else read again; while the database is down, the last known. */
   async lookup(presented: string): Promise<VirtualKey | undefined> {
     const token = hashKey(presented);
-    const cached = this.cache.get(token);
-    if (cached !== undefined) return cached || undefined;
+    const status: LRUCache.Status<string, VirtualKey> = {};
+    const cached = this.cache.get(token, { allowStale: true, status });
+    if (cached && status.get === "hit") return cached;
+    if (this.unknown.has(token)) return undefined;
+    let row: VirtualKey | undefined;
     try {
-      const row = await this.one(`SELECT * FROM "LiteLLM_VerificationToken" WHERE token = $1`, [token]);
-      this.cache.set(token, row ?? false);
-      if (row) this.shared?.remember(row);
-      return row;
+      row = await this.one(`SELECT * FROM "LiteLLM_VerificationToken" WHERE token = $1`, [token]);
     } catch {
-      const known = this.allowWhenDbDown ? (this.cache.get(token, { allowStale: true }) || (await this.shared?.recall(token))) : undefined;
-      if (known) return known;
-      throw new GatewayError(503, "ServiceUnavailableError", "The key database is unreachable; try again shortly");
+      return this.whileDown(token, cached);
+    }
+    return row ? this.loaded(row) : this.missing(token);
+  }
+
+  /** Spend the database has not seen yet, on the request's key and the cached one: budgets hold between batch writes. */
+  addSpend(key: VirtualKey, amount: number): void {
+    if (!amount) return;
+    this.unflushed.set(key.token, (this.unflushed.get(key.token) ?? 0) + amount);
+    key.spend += amount;
+    const cached = this.cache.get(key.token, { allowStale: true });
+    if (cached && cached !== key) cached.spend += amount;
+  }
+
+  /** A spend batch landed: its amounts are in the keys' rows now. */
+  settle(rows: { api_key: string; spend: number }[]): void {
+    for (const { api_key, spend } of rows) {
+      const left = (this.unflushed.get(api_key) ?? 0) - spend;
+      if (left > 1e-12) this.unflushed.set(api_key, left);
+      else this.unflushed.delete(api_key);
     }
   }
 
-  /** Remembers spend the database has not seen yet, so budgets hold between batch writes. */
-  addSpend(token: string, amount: number): void {
-    const cached = this.cache.get(token, { allowStale: true });
-    if (cached) cached.spend += amount;
+  private loaded(row: VirtualKey): VirtualKey {
+    row.spend += this.unflushed.get(row.token) ?? 0;
+    this.cache.set(row.token, row);
+    this.shared?.remember(row);
+    return row;
+  }
+
+  /** No such key (any more): remembered briefly, and the primary forgets it too (deleted by another instance). */
+  private missing(token: string): undefined {
+    this.cache.delete(token);
+    this.unknown.set(token, true);
+    this.shared?.forget(token, false);
+    return undefined;
+  }
+
+  /**
+   * The database failed: with allow_requests_on_db_unavailable, the last known entry or the primary's copy,
+   * cached (again) so the requests of the next TTL skip the failing query and the key's spend accrues on it.
+   */
+  private async whileDown(token: string, stale: VirtualKey | undefined): Promise<VirtualKey> {
+    const known = this.allowWhenDbDown ? (stale ?? (await this.shared?.recall(token))) : undefined;
+    if (!known) throw new GatewayError(503, "ServiceUnavailableError", "The key database is unreachable; try again shortly");
+    this.cache.set(token, known);
+    return known;
+  }
+
+  /** Deleted, blocked or changed: dropped here, and with `everywhere` by the primary and every worker. */
+  private forget(token: string, everywhere: boolean): void {
+    this.drop(token);
+    this.shared?.forget(token, everywhere);
+  }
+
+  private drop(token: string): void {
+    this.cache.delete(token);
+    this.unknown.delete(token);
   }
 
   private async one(sql: string, values: unknown[]): Promise<VirtualKey | undefined> {

@@ -47,7 +47,10 @@ export class SpendWriter {
   private flushing?: Promise<void>;
   dropped = 0;
 
-  constructor(private readonly pool: Pool, private readonly opts: { intervalMs: number; maxBuffered: number; onError?: (e: Error) => void }) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly opts: { intervalMs: number; maxBuffered: number; onError?: (e: Error) => void; onWritten?: (rows: SpendRow[]) => void },
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.opts.intervalMs);
@@ -93,6 +96,7 @@ export class SpendWriter {
         this.opts.onError?.(e as Error);
         return;
       }
+      this.opts.onWritten?.(batch); // every row of the batch is in the database now, written by this try or an earlier one
     }
   }
 
