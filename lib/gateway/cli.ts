@@ -91,6 +91,7 @@ async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env
   if (opts.mode === "PRODUCTION" && !env.GATEKIT_DATA_DIR) return undefined;
   const poolLimit = config.raw.general_settings.database_connection_pool_limit ?? 10;
   try {
+    // + 2: the one connection a draining worker keeps while its replacement opens its pool, and the primary's.
     const embedded = await startEmbeddedPostgres(env.GATEKIT_DATA_DIR || join(".gatekit", "data"), poolLimit * opts.numWorkers + 2);
     process.env.DATABASE_URL = embedded.url;
     return embedded;
