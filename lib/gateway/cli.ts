@@ -3,6 +3,7 @@
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/load.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { HELP, parseGatewayArgs, UsageError, type GatewayOptions } from "./options.ts";
@@ -56,14 +57,14 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
   for (const w of config.warnings) lifecycle.warn(w);
   const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
   if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
-  if (config.database) {
-    const ready = await prepareDatabase(config, !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? ""), lifecycle);
-    if (ready === "salt-mismatch") return 1;
-    if (ready === "unreachable" && !config.database.allowWhenDown) {
-      console.error("gatekit gateway: the database is unreachable and allow_requests_on_db_unavailable is off; check DATABASE_URL");
-      return 1;
-    }
+  const runMigrations = !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "");
+  const ready = config.database ? await prepareDatabase(config, runMigrations, lifecycle) : "ok";
+  if (ready === "salt-mismatch") return 1;
+  if (ready === "unreachable" && !config.database!.allowWhenDown) {
+    console.error("gatekit gateway: the database is unreachable and allow_requests_on_db_unavailable is off; check DATABASE_URL");
+    return 1;
   }
+  if (ready === "unreachable") lifecycle.warn("allow_requests_on_db_unavailable: serving; the migrations and the salt key check run once the database is reachable");
   if (!config.masterKey) lifecycle.warn("no master key (general_settings.master_key / LITELLM_MASTER_KEY): every request is allowed");
   const mocks = config.deployments.filter((d) => d.params.mock_response !== undefined).map((d) => d.modelName);
   lifecycle.info({
@@ -74,7 +75,10 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
     database: embedded ? `embedded PGlite in ${embedded.dataDir}` : config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off",
     alerts: config.alerting ? config.alerting.types : "off",
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
-  const code = await runPrimary(opts, config, lifecycle);
+  const retrying = new AbortController();
+  const fatal = ready === "unreachable" ? prepareWhenReachable(config, runMigrations, lifecycle, retrying.signal) : undefined;
+  const code = await runPrimary(opts, config, lifecycle, fatal);
+  retrying.abort();
   await embedded?.close();
   return code;
 }
@@ -87,6 +91,7 @@ async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env
   if (opts.mode === "PRODUCTION" && !env.GATEKIT_DATA_DIR) return undefined;
   const poolLimit = config.raw.general_settings.database_connection_pool_limit ?? 10;
   try {
+    // + 2: the one connection a draining worker keeps while its replacement opens its pool, and the primary's.
     const embedded = await startEmbeddedPostgres(env.GATEKIT_DATA_DIR || join(".gatekit", "data"), poolLimit * opts.numWorkers + 2);
     process.env.DATABASE_URL = embedded.url;
     return embedded;
@@ -100,7 +105,7 @@ async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env
  * Once, by the primary before any worker starts: the schema migrations (unless DISABLE_SCHEMA_UPDATE), then
  * the salt key check — a gateway must not serve with stored credentials it can't decrypt.
  */
-async function prepareDatabase(config: GatewayConfig, runMigrations: boolean, log: Logger): Promise<"ok" | "unreachable" | "salt-mismatch"> {
+async function prepareDatabase(config: GatewayConfig, runMigrations: boolean, log: Logger, quiet = false): Promise<"ok" | "unreachable" | "salt-mismatch"> {
   const db = config.database!;
   const pool = createPool(db.url, { max: 1, connectionTimeoutMs: Math.min(db.connectionTimeoutMs, 15_000) });
   try {
@@ -115,10 +120,24 @@ async function prepareDatabase(config: GatewayConfig, runMigrations: boolean, lo
       console.error(`gatekit gateway: ${e.message}`);
       return "salt-mismatch";
     }
-    log.error({ error: (e as Error).message }, "the database could not be prepared");
+    if (!quiet) log.error({ error: (e as Error).message }, "the database could not be prepared");
     return "unreachable";
   } finally {
     await pool.end().catch(() => {});
+  }
+}
+
+/**
+ * Started while the database was unreachable (allow_requests_on_db_unavailable): the migrations and the salt
+ * key check are retried with backoff until they succeed. Resolves with 1 when the salt key does not match the
+ * stored credentials — the gateway must stop, as it would at start — and with undefined otherwise.
+ */
+async function prepareWhenReachable(config: GatewayConfig, runMigrations: boolean, log: Logger, signal: AbortSignal): Promise<number | undefined> {
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+    if (!(await sleep(delay, true, { signal }).catch(() => false))) return undefined; // the gateway stopped meanwhile
+    const ready = await prepareDatabase(config, runMigrations, log, true);
+    if (ready === "salt-mismatch") return 1;
+    if (ready === "ok") return log.info("the database is reachable and prepared"), undefined;
   }
 }
 

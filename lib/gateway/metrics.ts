@@ -28,7 +28,8 @@ export const FAMILIES = {
   depFailure: family("litellm_deployment_failure_responses_total", "LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deployment", "counter"),
   depTotal: family("litellm_deployment_total_requests_total", "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", "counter"),
   deploymentState: family("litellm_deployment_state", "LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage", "gauge"),
-  spendBuffer: family("gatekit_spend_log_buffer_size", "Spend log rows waiting to be written to the database", "gauge"),
+  spendBuffer: amount("gatekit_spend_log_buffer_size", "Spend log rows waiting to be written to the database"),
+  spendDropped: family("gatekit_spend_rows_dropped_total", "Spend log rows never written: the buffer was full (buffer_full), the database rejected the row (invalid_row), or shutdown came first (shutdown)", "counter"),
   cooledDown: family("litellm_deployment_cooled_down_total", "LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic", "counter"),
   fallbackOk: family("litellm_deployment_successful_fallbacks_total", "LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model", "counter"),
   fallbackFailed: family("litellm_deployment_failed_fallbacks_total", "LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model", "counter"),
@@ -122,8 +123,10 @@ export function createMetrics() {
     deploymentState(pairs: Record<string, string>, state: 0 | 1 | 2) {
       slot("deploymentState", labels(pairs)).value = state;
     },
-    spendBuffer(rows: number) {
-      slot("spendBuffer", "").value = rows;
+    /** The spend writer's numbers, read when metrics are collected: rows waiting, and rows dropped by reason. */
+    spend(buffered: number, dropped: Record<string, number>) {
+      slot("spendBuffer", "").value = buffered;
+      for (const [reason, rows] of Object.entries(dropped)) slot("spendDropped", labels({ reason })).value = rows;
     },
     /** A cache look-up's outcome, per requested model (a map look-up per request). */
     cacheLookup(model: string, hit: boolean) {

@@ -34,6 +34,8 @@ const MODEL_SYNC_MS = 2000;
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;
   readiness(): Promise<{ db: string; cache: string }>;
+  /** Draining: give back the database connections this gateway no longer needs. */
+  retire(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -475,7 +477,6 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
       prompt_tokens: call.inputTokens ?? 0, completion_tokens: call.outputTokens ?? 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
       model: d.params.model, model_id: d.id, model_group: call.requestedModel, api_base: d.params.api_base ?? "", user: "",
     });
-    metrics.spendBuffer(state!.spend.buffered);
   }
 
   /** The key's spend remembered until the batch lands; crossing its budget alerts at once. */
@@ -488,6 +489,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   return {
     handle,
     readiness,
+    retire: async () => state?.retire(),
     close: async () => {
       timers.forEach(clearInterval);
       await alerts?.close();
@@ -498,7 +500,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   };
 }
 
-/** This worker counts as live; its pool's connections are read at each scrape. */
+/** This worker counts as live; its pool's connections and spend buffer are read at each scrape. */
 function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
   metrics.gauge("liveWorkers", 1);
   if (!state) return;
@@ -508,6 +510,7 @@ function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
     metrics.gauge("poolInUse", pool.totalCount - pool.idleCount);
     metrics.gauge("poolWaiting", pool.waitingCount);
     metrics.gauge("poolMax", pool.options.max);
+    if (state.spend) metrics.spend(state.spend.buffered, state.spend.dropped);
   });
 }
 

@@ -12,7 +12,8 @@ import type { GatewayOptions } from "../options.ts";
 import { startHealthApp } from "./health.ts";
 import { MSG, type Message } from "./messages.ts";
 
-export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger): Promise<number> {
+/** `fatal`, when it resolves with a code, stops the instance (with a drain) and exits with that code. */
+export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger, fatal?: Promise<number | undefined>): Promise<number> {
   startMetricsAggregator();
   relayCooldowns();
   keepSharedKeys();
@@ -79,7 +80,7 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
   }
 
   return new Promise((resolve) => {
-    const shutdown = (signal: string) => {
+    const shutdown = (signal: string, code = 0) => {
       if (draining) return;
       // From here the health app answers 503; workers keep accepting for the drain delay, so a load balancer
       // moves traffic away before anything is refused.
@@ -92,7 +93,7 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
         health?.close();
         await stopAlerts?.();
         logger.info("all workers finished; exiting");
-        resolve(0);
+        resolve(code);
       };
       const check = setInterval(() => {
         if (Object.keys(cluster.workers ?? {}).length === 0) clearInterval(check), void done();
@@ -103,5 +104,6 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
+    void fatal?.then((code) => code !== undefined && shutdown("fatal", code));
   });
 }

@@ -46,6 +46,8 @@ export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: L
     // client just sending its next request on an idle keep-alive socket. Idle sockets end via keepAliveTimeout,
     // which clients honour from the Keep-Alive hint; busy ones after their response (Connection: close).
     net.Server.prototype.close.call(server);
+    // The replacement opens its own pool now; this one keeps a single connection, so the total stays put.
+    void gateway.retire();
     setTimeout(() => finish(1), opts.gracefulShutdownSeconds * 1000).unref();
     exitWhenIdle();
   }

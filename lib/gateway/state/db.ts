@@ -4,11 +4,38 @@ import pg from "pg";
 
 export type Pool = pg.Pool;
 
-export function createPool(url: string, opts: { max: number; connectionTimeoutMs: number }): Pool {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max, connectionTimeoutMillis: opts.connectionTimeoutMs, idleTimeoutMillis: 30_000 });
+/** How long a query may run once sent; a frozen or unreachable server fails the query instead of hanging it. */
+export const QUERY_TIMEOUT_MS = 5_000;
+
+/**
+ * `queryTimeoutMs` bounds each query on the client (the connection is then discarded) and on the server
+ * (statement_timeout, so the server stops working on it too). The migration pool goes without: it waits on
+ * the advisory lock for as long as another starter migrates.
+ */
+export function createPool(url: string, opts: { max: number; connectionTimeoutMs: number; queryTimeoutMs?: number }): Pool {
+  const pool = new pg.Pool({
+    connectionString: url, max: opts.max, connectionTimeoutMillis: opts.connectionTimeoutMs, idleTimeoutMillis: 30_000,
+    // TCP keep-alive finds a peer that vanished (a network partition) on an idle connection.
+    keepAlive: true,
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs, statement_timeout: opts.queryTimeoutMs } : {}),
+  });
   // A pool emits errors of idle clients (e.g. the server restarted); the next query reconnects.
   pool.on("error", () => {});
   return pool;
+}
+
+/**
+ * A retiring worker's pool: idle connections closed now, later ones as soon as they are released, and at most
+ * one open — so its replacement's pool fits within pool × workers. One stays for in-flight requests and the
+ * final spend flush.
+ */
+export async function shrinkPool(pool: Pool): Promise<void> {
+  pool.options.max = 1;
+  pool.options.idleTimeoutMillis = 1;
+  while (pool.idleCount > 0 && !pool.ending) {
+    const client = await pool.connect();
+    client.release(true); // destroys it rather than returning it to the pool
+  }
 }
 
 const MIGRATION_LOCK = 7_274_701;

@@ -5,13 +5,13 @@ import type { GatewayConfig } from "../config/load.ts";
 import { GatewayError } from "../errors.ts";
 import { readJson } from "../http/body.ts";
 import type { Logger } from "../log.ts";
-import { createPool, type Pool } from "./db.ts";
+import { createPool, QUERY_TIMEOUT_MS, shrinkPool, type Pool } from "./db.ts";
 import { Sealer } from "./credentials.ts";
 import { parseGenerate, parseUpdate } from "./key-fields.ts";
 import { sharedKeys } from "./key-share.ts";
 import { KeyStore } from "./keys.ts";
 import { ModelStore, redact } from "./models.ts";
-import { SpendWriter } from "./spend.ts";
+import { SpendWriter, type DropReason, type SpendEvents } from "./spend.ts";
 
 export interface State {
   pool: Pool;
@@ -19,32 +19,57 @@ export interface State {
   spend?: SpendWriter;
   /** With `store_model_in_db`. */
   models?: ModelStore;
+  /** This worker is retiring: its pool gives its connections back for the replacement's. */
+  retire(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function openState(config: GatewayConfig, logger: Logger): State {
   const db = config.database!;
-  const pool = createPool(db.url, { max: db.poolLimit, connectionTimeoutMs: db.connectionTimeoutMs });
+  const pool = createPool(db.url, { max: db.poolLimit, connectionTimeoutMs: db.connectionTimeoutMs, queryTimeoutMs: QUERY_TIMEOUT_MS });
   const models = config.storeModelsInDb ? new ModelStore(pool, config.saltKey ? new Sealer(config.saltKey) : undefined) : undefined;
   const keys = new KeyStore(pool, { allowWhenDbDown: db.allowWhenDown, ttlMs: db.keyCacheTtlMs, shared: db.allowWhenDown ? sharedKeys() : undefined });
-  let warned = false;
-  const spend = db.spendLogs
-    ? new SpendWriter(pool, {
-        intervalMs: db.batchWriteMs, maxBuffered: 200_000, onWritten: (rows) => keys.settle(rows),
-        onError: (e) => {
-          if (!warned) logger.error({ error: e.message }, "spend logs could not be written; they stay buffered and are retried");
-          warned = true;
-        },
-      })
-    : undefined;
+  const spend = db.spendLogs ? spendWriter(pool, db.batchWriteMs, logger, (rows) => keys.settle(rows)) : undefined;
   spend?.start();
   return {
     pool, keys, spend, models,
+    retire: () => shrinkPool(pool).catch(() => {}),
     close: async () => {
       await spend?.close();
       await pool.end().catch(() => {});
     },
   };
+}
+
+const DROPPED: Record<DropReason, string> = {
+  buffer_full: "the spend buffer is full: the oldest rows are dropped until the database is back",
+  invalid_row: "the database rejected a spend log row; it is set aside and the others are written",
+  shutdown: "spend log rows could not be written before shutdown and are lost (some of the last batch may have landed)",
+};
+
+/** The spend writer, logging an outage once and its end, and every row it gives up on with their count. */
+function spendWriter(pool: Pool, intervalMs: number, logger: Logger, onSettled: SpendEvents["onSettled"]): SpendWriter {
+  let failing = false;
+  let fullAt: number | undefined; // the buffer_full count when this outage's first drop was logged
+  const writer: SpendWriter = new SpendWriter(pool, {
+    intervalMs, maxBuffered: 200_000, onSettled,
+    onError: (e) => {
+      if (!failing) logger.error({ error: e.message }, "spend logs could not be written; they stay buffered and are retried");
+      failing = true;
+    },
+    onRecovered: () => {
+      const rows = fullAt === undefined ? 0 : writer.dropped.buffer_full - fullAt;
+      logger[rows ? "error" : "warn"]({ droppedWhileFull: rows }, "spend logs are written again");
+      (failing = false), (fullAt = undefined);
+    },
+    onDropped: (reason, rows, rejected) => {
+      if (reason === "buffer_full" && fullAt !== undefined) return; // counted; logged once per outage
+      if (reason === "buffer_full") fullAt = writer.dropped.buffer_full - rows;
+      const code = (rejected?.error as { code?: string } | undefined)?.code;
+      logger.error({ rows, requestId: rejected?.requestId, code, error: rejected?.error.message }, DROPPED[reason]);
+    },
+  });
+  return writer;
 }
 
 type AdminHandler = (req: IncomingMessage) => Promise<unknown>;

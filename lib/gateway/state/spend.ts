@@ -40,30 +40,48 @@ export interface SpendRow {
 
 const COLUMNS = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime", "model", "model_id", "model_group", "api_base", "user"];
 const BATCH = 1000;
+/** Half of Postgres' integer maximum, so prompt + completion still fits the total_tokens column. */
+const MAX_TOKENS = 2 ** 30 - 1;
+
+/** Why rows were given up on: the buffer was full, the database rejected the row, or shutdown came first. */
+export type DropReason = "buffer_full" | "invalid_row" | "shutdown";
+
+export interface SpendEvents {
+  intervalMs: number;
+  maxBuffered: number;
+  /** A write failed in a way that may pass (database down, schema not there yet); the rows wait. */
+  onError?: (e: Error) => void;
+  /** A write succeeded after failures. */
+  onRecovered?: () => void;
+  /** Rows no longer pending: written, or set aside. */
+  onSettled?: (rows: SpendRow[]) => void;
+  /** Rows given up on; a rejected row comes with its request id and the database's error. */
+  onDropped?: (reason: DropReason, rows: number, rejected?: { requestId: string; error: Error }) => void;
+}
 
 export class SpendWriter {
   private buffer: SpendRow[] = [];
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
-  dropped = 0;
+  /** Rows taken off the buffer for the write in progress. */
+  private writing = 0;
+  private failing = false;
+  readonly dropped: Record<DropReason, number> = { buffer_full: 0, invalid_row: 0, shutdown: 0 };
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly opts: { intervalMs: number; maxBuffered: number; onError?: (e: Error) => void; onWritten?: (rows: SpendRow[]) => void },
-  ) {}
+  constructor(private readonly pool: Pool, private readonly opts: SpendEvents) {}
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.opts.intervalMs);
     this.timer.unref();
   }
 
-  /** Off the hot path: a push onto the buffer. */
+  /** Off the hot path: a push onto the buffer, numbers made storable so one odd request can't fail a batch. */
   add(row: SpendRow): void {
     if (this.buffer.length >= this.opts.maxBuffered) {
       this.buffer.shift();
-      this.dropped++;
+      this.drop("buffer_full", 1);
     }
-    this.buffer.push(row);
+    this.buffer.push(sanitize(row));
   }
 
   get buffered(): number {
@@ -76,28 +94,64 @@ export class SpendWriter {
     return this.flushing;
   }
 
-  /** On shutdown: keep flushing until the buffer is empty or the deadline passes. */
-  async close(deadlineMs = 30_000): Promise<void> {
+  /**
+   * On shutdown: keep flushing until the buffer is empty or the deadline passes — a write that hangs does not
+   * hold the exit. Rows left unwritten are counted and reported; returns their number.
+   */
+  async close(deadlineMs = 30_000): Promise<number> {
     clearInterval(this.timer);
     const until = Date.now() + deadlineMs;
-    while (this.buffer.length && Date.now() < until) {
-      await this.flush();
-      if (this.buffer.length) await new Promise((r) => setTimeout(r, 500));
+    while ((this.buffer.length || this.flushing) && Date.now() < until) {
+      await within(this.flush(), until - Date.now());
+      if (this.buffer.length && !this.flushing) await pause(Math.min(500, until - Date.now()));
     }
+    const lost = this.buffer.length + this.writing;
+    this.buffer = [];
+    if (lost) this.drop("shutdown", lost);
+    return lost;
   }
 
   private async writeAll(): Promise<void> {
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, BATCH);
-      try {
-        await this.write(batch);
-      } catch (e) {
-        this.buffer.unshift(...batch);
-        this.opts.onError?.(e as Error);
+      this.writing = batch.length;
+      const unwritten = await this.writeOrSplit(batch);
+      this.writing = 0;
+      // Rows written now or by an earlier try, and rows set aside for bad data: none is pending any more.
+      this.opts.onSettled?.(unwritten.length ? batch.filter((r) => !unwritten.includes(r)) : batch);
+      if (unwritten.length) {
+        this.buffer.unshift(...unwritten);
         return;
       }
-      this.opts.onWritten?.(batch); // every row of the batch is in the database now, written by this try or an earlier one
+      if (this.failing) (this.failing = false), this.opts.onRecovered?.();
     }
+  }
+
+  /**
+   * Writes the rows; when the database rejects their data, halves the batch until the bad rows stand alone and
+   * sets only those aside. Returns the rows to retry after an error that may pass. A retried row never counts
+   * twice: the insert skips request ids already written.
+   */
+  private async writeOrSplit(rows: SpendRow[]): Promise<SpendRow[]> {
+    try {
+      await this.write(rows);
+      return [];
+    } catch (e) {
+      if (!isDataError(e)) {
+        this.failing = true;
+        this.opts.onError?.(e as Error);
+        return rows;
+      }
+      if (rows.length === 1) return this.drop("invalid_row", 1, { requestId: rows[0]!.request_id, error: e as Error }), [];
+      const half = rows.length >> 1;
+      const left = await this.writeOrSplit(rows.slice(0, half));
+      return left.length ? [...left, ...rows.slice(half)] : this.writeOrSplit(rows.slice(half));
+    }
+  }
+
+  private drop(reason: DropReason, rows: number, rejected?: { requestId: string; error: Error }): void {
+    this.dropped[reason] += rows;
+    this.opts.onDropped?.(reason, rows, rejected);
   }
 
   private async write(rows: SpendRow[]): Promise<void> {
@@ -115,4 +169,36 @@ export class SpendWriter {
       values,
     );
   }
+}
+
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the rows themselves are wrong and will
+ * fail every retry. Anything else — connection lost, timeout, missing table before migrations — may pass.
+ */
+function isDataError(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" && /^2[23]/.test(code);
+}
+
+const tokens = (n: number) => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), MAX_TOKENS) : 0);
+const validDate = (d: Date) => (d instanceof Date && !Number.isNaN(d.getTime()) ? d : new Date());
+
+function sanitize(r: SpendRow): SpendRow {
+  return {
+    ...r,
+    spend: Number.isFinite(r.spend) && r.spend > 0 ? r.spend : 0,
+    prompt_tokens: tokens(r.prompt_tokens),
+    completion_tokens: tokens(r.completion_tokens),
+    startTime: validDate(r.startTime),
+    endTime: validDate(r.endTime),
+  };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Waits for `p`, or `ms` at most. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }
