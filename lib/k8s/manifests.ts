@@ -79,8 +79,9 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
   return new Deployment({
     metadata: meta(model, "gateway", "gateway"),
     spec: {
-      // The HPA owns the count after creation; the stack leaves spec.replicas to it (computed field).
-      replicas: model.replicas.min,
+      // No spec.replicas: the HPA (always rendered, minReplicas = replicas.min) owns the count. A pinned value would
+      // scale the Deployment back on every apply or GitOps sync — Kubernetes' advice is to leave it out when an HPA
+      // manages it. A new Deployment starts with 1 pod and the HPA raises it to replicas.min at its next sync.
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector(model, "gateway") },
       // Surge first, never below the current capacity: a rollout adds a pod, waits until it is ready, then retires one.

@@ -30,7 +30,9 @@ describe("kubernetes manifests (prod-k8s)", () => {
 
   it("rolls out without dropping below current capacity, and drains before stopping", () => {
     expect(deployment.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
-    expect(deployment.spec.replicas).toBe(3);
+    // The HPA owns the count: a pinned spec.replicas would scale back on every sync.
+    expect(deployment.spec).not.toHaveProperty("replicas");
+    expect(find(objects, "HorizontalPodAutoscaler", "gateway").spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(env.spec.gateway.graceful_shutdown_timeout);
     expect(gw.lifecycle.preStop.exec.command).toEqual(["sleep", "10"]);
   });
