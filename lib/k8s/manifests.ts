@@ -12,7 +12,7 @@ import { resolveEnvironment } from "../model/resolve.ts";
 import type { KubernetesDeployment, ServiceModel } from "../model/types.ts";
 import type { KubernetesEnvironment, KubernetesSpec } from "../spec/schema.ts";
 import { ExternalSecret } from "./external-secret.ts";
-import { container, PRESTOP_PAUSE_SECONDS, podSecurity, tmpfsVolumes } from "./pod.ts";
+import { container, PRESTOP_PAUSE_SECONDS, podSecurity, ROLLING_SURGE, tmpfsVolumes } from "./pod.ts";
 
 export type KubeObject =
   | Namespace | ConfigMap | Service | Deployment | StatefulSet | HorizontalPodAutoscaler
@@ -85,7 +85,7 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector(model, "gateway") },
       // Surge first, never below the current capacity: a rollout adds a pod, waits until it is ready, then retires one.
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: ROLLING_SURGE } },
       template: {
         // A changed config.yaml changes this annotation, so the pods roll (subPath mounts never see updates).
         metadata: { labels: labels(model, "gateway"), annotations: { [CONFIG_CHECKSUM]: sha256(file.content) } },

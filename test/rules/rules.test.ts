@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkEnvironments, hasErrors, RULES } from "../../lib/rules/index.ts";
+import type { Deployment } from "kubernetes-models/apps/v1";
+import { buildManifests } from "../../lib/k8s/manifests.ts";
+import { checkEnvironments, connectionBudget, hasErrors, RULES } from "../../lib/rules/index.ts";
 import type { RuleContext } from "../../lib/rules/rule.ts";
 import type { DockerEnvironment, Environment, KubernetesEnvironment } from "../../lib/spec/schema.ts";
 import { shipped } from "../support/specs.ts";
@@ -115,12 +117,23 @@ describe("production rules", () => {
     expect(findingsOf("MasterKeyStrong", [shipped("prod-k8s")], { LITELLM_MASTER_KEY: "not-an-sk-key" }).length).toBe(1);
   });
 
-  it("the HPA arithmetic: pool × workers × max replicas + reserved, refused when it exceeds max_connections", () => {
+  it("the HPA arithmetic: pool × workers × (max replicas + surge) + reserved, refused when it exceeds max_connections", () => {
     const env = shipped("prod-k8s");
     BREAK_K8S.DbConnectionBudget!(env, {});
     const [f] = findingsOf("DbConnectionBudget", [env], TEST_VARS);
-    expect(f!.message).toBe("10 pool × 4 workers × 20 replicas (HPA max) + 10 reserved = 810 > max_connections 500");
+    expect(f!.message).toBe("10 pool × 4 workers × (20 replicas (HPA max) + 1 rolling-update surge) + 10 reserved = 850 > max_connections 500");
     expect(findingsOf("DbConnectionBudget", [shipped("prod-k8s")], TEST_VARS)).toEqual([]);
+  });
+
+  it("the rolling update's surge pod counts: a database sized for exactly the HPA maximum is refused", () => {
+    const env = shipped("prod-k8s");
+    env.spec.postgres.max_connections = 10 * 4 * 10 + 10; // 410: enough for 10 pods, not for the 11th a rollout adds
+    expect(findingsOf("DbConnectionBudget", [env], TEST_VARS)[0]!.message).toMatch(/= 450 > max_connections 410$/);
+    env.spec.postgres.max_connections = 450;
+    expect(findingsOf("DbConnectionBudget", [env], TEST_VARS)).toEqual([]);
+    // The Deployment surges by exactly the amount the budget counts.
+    const deployment = buildManifests(env).find((o) => o.kind === "Deployment") as Deployment;
+    expect(deployment.spec!.strategy!.rollingUpdate!.maxSurge).toBe(connectionBudget(env.spec).surge);
   });
 
   for (const rule of RULES) {
