@@ -154,6 +154,46 @@ describe("production rules", () => {
     });
   }
 
+  it("WorkersMatchCpus counts every instance's workers: 2 × 2 on 4 CPUs fits, 2 × 4 does not", () => {
+    const env = shipped("prod");
+    env.spec.gateway.instances = 2;
+    env.spec.gateway.num_workers = 2;
+    expect(findingsOf("WorkersMatchCpus", [env], TEST_VARS)).toEqual([]);
+    env.spec.gateway.num_workers = 4;
+    const [f] = findingsOf("WorkersMatchCpus", [env], TEST_VARS);
+    expect(f).toMatchObject({ path: "gateway.num_workers", message: "4 workers × 2 instances = 8 workers on 4 CPUs" });
+  });
+
+  it("MemoryForWorkers counts the load balancer (instances > 1) and Prometheus (when configured)", () => {
+    const MiB = 1024 ** 2;
+    const env = shipped("prod");
+    // 2 × 3 GiB + postgres 1 GiB + redis: exactly what fits beside the balancer on 8 GiB, before Prometheus.
+    env.spec.gateway.instances = 2;
+    env.spec.gateway.memory_limit = 3 * GiB;
+    env.spec.host.memory = 6 * GiB + env.spec.postgres.memory_limit + env.spec.redis!.memory_limit;
+    const withoutLb = findingsOf("MemoryForWorkers", [env], TEST_VARS);
+    expect(withoutLb.map((f) => f.message).join()).toMatch(/load balancer 0\.25 GiB/);
+    env.spec.host.memory += env.spec.load_balancer.memory_limit;
+    expect(findingsOf("MemoryForWorkers", [env], TEST_VARS)).toEqual([]);
+    env.spec.monitoring.prometheus = { image: "prom/prometheus:v2.53.0", port: 9090, retention: "15d", memory_limit: 512 * MiB };
+    const [f] = findingsOf("MemoryForWorkers", [env], TEST_VARS);
+    expect(f).toMatchObject({ path: "host.memory", message: expect.stringMatching(/gateway 2 × 3\.00 GiB \+ postgres .* \+ load balancer 0\.25 GiB \+ prometheus 0\.50 GiB\) > host memory/) });
+  });
+
+  it("ContainersHardened refuses uid 0 and root in any form, and accepts non-root users", () => {
+    for (const user of ["0", "0:0", "root", "root:root", "0:1000", "00"]) {
+      const env = shipped("prod");
+      env.spec.gateway.hardening.user = user;
+      const [f] = findingsOf("ContainersHardened", [env], TEST_VARS);
+      expect(f, user).toMatchObject({ path: "gateway.hardening.user", message: expect.stringMatching(/runs as root \(uid 0\); allowed: a non-root/) });
+    }
+    for (const user of ["10001", "10001:10001", "1000:0", "node", "999:999"]) {
+      const env = shipped("prod");
+      env.spec.postgres.hardening.user = user;
+      expect(findingsOf("ContainersHardened", [env], TEST_VARS), user).toEqual([]);
+    }
+  });
+
   it("prints the connection arithmetic", () => {
     const env = shipped("prod");
     BREAK.DbConnectionBudget!(env, {});
