@@ -9,6 +9,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Service } from "kubernetes-models/v1";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import { resolveEnvironment } from "../model/resolve.ts";
+import { proxyTimeoutSeconds } from "../model/timeouts.ts";
 import type { KubernetesDeployment, ServiceModel } from "../model/types.ts";
 import type { KubernetesEnvironment, KubernetesSpec } from "../spec/schema.ts";
 import { ExternalSecret } from "./external-secret.ts";
@@ -28,10 +29,11 @@ const DATA_UID = 999;
 
 /** Every object of an environment, in apply order (namespace first). */
 export function buildManifests(env: KubernetesEnvironment): KubeObject[] {
-  return manifestsFor(resolveEnvironment(env), env.spec.kubernetes, env.spec.litellm.litellm_settings.request_timeout ?? 600);
+  return manifestsFor(resolveEnvironment(env), env.spec.kubernetes, proxyTimeoutSeconds(env.spec));
 }
 
-export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, requestTimeout: number): KubeObject[] {
+/** `proxyTimeout`: how long the ingress waits for the gateway (the worst case of one request, plus a margin). */
+export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, proxyTimeout: number): KubeObject[] {
   const ns = model.namespace;
   const gateway = model.services.find((s) => s.role === "gateway")!;
   const data = model.services.filter((s) => s.role !== "gateway");
@@ -43,7 +45,7 @@ export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, reques
     ...gatewayServices(model, gateway),
     ...(k.pod_disruption_budget.enabled ? [disruptionBudget(model, k)] : []),
     autoscaler(model, k),
-    ...(k.ingress ? [ingress(model, k.ingress, requestTimeout)] : []),
+    ...(k.ingress ? [ingress(model, k.ingress, proxyTimeout)] : []),
     ...data.flatMap((s) => [headlessService(model, s), statefulSet(model, k, s)]),
     ...(k.network_policies ? networkPolicies(model, data) : []),
   ];
@@ -142,12 +144,14 @@ function autoscaler(model: KubernetesDeployment, k: K8sSettings): HorizontalPodA
   });
 }
 
-function ingress(model: KubernetesDeployment, i: NonNullable<K8sSettings["ingress"]>, requestTimeout: number): Ingress {
+function ingress(model: KubernetesDeployment, i: NonNullable<K8sSettings["ingress"]>, proxyTimeout: number): Ingress {
   // ingress-nginx cuts requests at 60 s and buffers responses by default: long reasoning calls and SSE need neither.
+  // request_timeout is per attempt and the gateway retries and falls back within one request, so the ingress waits
+  // for the worst case (model/timeouts.ts) plus a margin, never cutting a call the gateway still serves.
   const nginx = i.class_name === "nginx"
     ? {
-        "nginx.ingress.kubernetes.io/proxy-read-timeout": String(requestTimeout),
-        "nginx.ingress.kubernetes.io/proxy-send-timeout": String(requestTimeout),
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": String(proxyTimeout),
+        "nginx.ingress.kubernetes.io/proxy-send-timeout": String(proxyTimeout),
         "nginx.ingress.kubernetes.io/proxy-buffering": "off",
       }
     : undefined;
