@@ -45,6 +45,7 @@ const BREAK: Record<string, Breaker> = {
   DataServicesPrivate: (e) => void (e.spec.host.publish_address = "0.0.0.0"),
   ImagesPinned: (e) => void (e.spec.postgres.image = "postgres:latest"),
   ContainersHardened: (e) => void (e.spec.gateway.hardening.drop_capabilities = []),
+  RedisMemoryHeadroom: (e) => void (e.spec.redis!.maxmemory = e.spec.redis!.memory_limit),
   NoSharedHostResources: (e) => {
     const other = shipped("staging");
     other.spec.gateway.port = e.spec.gateway.port;
@@ -192,6 +193,30 @@ describe("production rules", () => {
       env.spec.postgres.hardening.user = user;
       expect(findingsOf("ContainersHardened", [env], TEST_VARS), user).toEqual([]);
     }
+  });
+
+  it("RedisMemoryHeadroom: 75% of the limit with persistence, 90% without; a managed Redis is not ours to size", () => {
+    const MiB = 1024 ** 2;
+    const env = shipped("prod");
+    env.spec.redis!.memory_limit = 1024 * MiB;
+    env.spec.redis!.maxmemory = 768 * MiB;
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)).toEqual([]);
+    env.spec.redis!.maxmemory = 769 * MiB;
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)[0]).toMatchObject({
+      path: "redis.maxmemory", message: "maxmemory 769 MiB > 75% of memory_limit 1024 MiB (768 MiB): persistence rdb forks Redis",
+    });
+    env.spec.redis!.persistence = "aof";
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)[0]!.message).toMatch(/persistence aof forks Redis/);
+    env.spec.redis!.persistence = "none";
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)).toEqual([]);
+    env.spec.redis!.maxmemory = 1024 * MiB;
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)[0]!.message).toMatch(/> 90% of memory_limit/);
+    // In the cluster: an in-cluster StatefulSet is checked, a managed service is not.
+    const k8s = shipped("prod-k8s");
+    k8s.spec.redis!.maxmemory = k8s.spec.redis!.memory_limit;
+    expect(findingsOf("RedisMemoryHeadroom", [k8s], TEST_VARS)).toEqual([]);
+    k8s.spec.kubernetes.redis = { mode: "statefulset", storage: "1Gi" };
+    expect(findingsOf("RedisMemoryHeadroom", [k8s], TEST_VARS).length).toBe(1);
   });
 
   it("prints the connection arithmetic", () => {
