@@ -9,10 +9,11 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Service } from "kubernetes-models/v1";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import { resolveEnvironment } from "../model/resolve.ts";
+import { proxyTimeoutSeconds } from "../model/timeouts.ts";
 import type { KubernetesDeployment, ServiceModel } from "../model/types.ts";
 import type { KubernetesEnvironment, KubernetesSpec } from "../spec/schema.ts";
 import { ExternalSecret } from "./external-secret.ts";
-import { container, PRESTOP_PAUSE_SECONDS, podSecurity, tmpfsVolumes } from "./pod.ts";
+import { container, PRESTOP_PAUSE_SECONDS, podSecurity, ROLLING_SURGE, tmpfsVolumes } from "./pod.ts";
 
 export type KubeObject =
   | Namespace | ConfigMap | Service | Deployment | StatefulSet | HorizontalPodAutoscaler
@@ -28,10 +29,11 @@ const DATA_UID = 999;
 
 /** Every object of an environment, in apply order (namespace first). */
 export function buildManifests(env: KubernetesEnvironment): KubeObject[] {
-  return manifestsFor(resolveEnvironment(env), env.spec.kubernetes, env.spec.litellm.litellm_settings.request_timeout ?? 600);
+  return manifestsFor(resolveEnvironment(env), env.spec.kubernetes, proxyTimeoutSeconds(env.spec));
 }
 
-export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, requestTimeout: number): KubeObject[] {
+/** `proxyTimeout`: how long the ingress waits for the gateway (the worst case of one request, plus a margin). */
+export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, proxyTimeout: number): KubeObject[] {
   const ns = model.namespace;
   const gateway = model.services.find((s) => s.role === "gateway")!;
   const data = model.services.filter((s) => s.role !== "gateway");
@@ -43,7 +45,7 @@ export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, reques
     ...gatewayServices(model, gateway),
     ...(k.pod_disruption_budget.enabled ? [disruptionBudget(model, k)] : []),
     autoscaler(model, k),
-    ...(k.ingress ? [ingress(model, k.ingress, requestTimeout)] : []),
+    ...(k.ingress ? [ingress(model, k.ingress, proxyTimeout)] : []),
     ...data.flatMap((s) => [headlessService(model, s), statefulSet(model, k, s)]),
     ...(k.network_policies ? networkPolicies(model, data) : []),
   ];
@@ -79,12 +81,13 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
   return new Deployment({
     metadata: meta(model, "gateway", "gateway"),
     spec: {
-      // The HPA owns the count after creation; the stack leaves spec.replicas to it (computed field).
-      replicas: model.replicas.min,
+      // No spec.replicas: the HPA (always rendered, minReplicas = replicas.min) owns the count. A pinned value would
+      // scale the Deployment back on every apply or GitOps sync — Kubernetes' advice is to leave it out when an HPA
+      // manages it. A new Deployment starts with 1 pod and the HPA raises it to replicas.min at its next sync.
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector(model, "gateway") },
       // Surge first, never below the current capacity: a rollout adds a pod, waits until it is ready, then retires one.
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: ROLLING_SURGE } },
       template: {
         // A changed config.yaml changes this annotation, so the pods roll (subPath mounts never see updates).
         metadata: { labels: labels(model, "gateway"), annotations: { [CONFIG_CHECKSUM]: sha256(file.content) } },
@@ -141,12 +144,14 @@ function autoscaler(model: KubernetesDeployment, k: K8sSettings): HorizontalPodA
   });
 }
 
-function ingress(model: KubernetesDeployment, i: NonNullable<K8sSettings["ingress"]>, requestTimeout: number): Ingress {
+function ingress(model: KubernetesDeployment, i: NonNullable<K8sSettings["ingress"]>, proxyTimeout: number): Ingress {
   // ingress-nginx cuts requests at 60 s and buffers responses by default: long reasoning calls and SSE need neither.
+  // request_timeout is per attempt and the gateway retries and falls back within one request, so the ingress waits
+  // for the worst case (model/timeouts.ts) plus a margin, never cutting a call the gateway still serves.
   const nginx = i.class_name === "nginx"
     ? {
-        "nginx.ingress.kubernetes.io/proxy-read-timeout": String(requestTimeout),
-        "nginx.ingress.kubernetes.io/proxy-send-timeout": String(requestTimeout),
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": String(proxyTimeout),
+        "nginx.ingress.kubernetes.io/proxy-send-timeout": String(proxyTimeout),
         "nginx.ingress.kubernetes.io/proxy-buffering": "off",
       }
     : undefined;

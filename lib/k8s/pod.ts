@@ -12,6 +12,11 @@ const WHOLE_PLACEHOLDER = /^\{\{secret:([A-Za-z_][A-Za-z0-9_]*)\}\}$/;
 
 /** Seconds the pod keeps serving after it is marked terminating, so Services and Ingresses drop it first. */
 export const PRESTOP_PAUSE_SECONDS = 10;
+/**
+ * Pods a rolling update adds above the current count (Deployment maxSurge): during a rollout at the HPA's maximum
+ * this many more gateway pods hold database connections, so the connection budget counts them.
+ */
+export const ROLLING_SURGE = 1;
 
 export interface ContainerOptions {
   /** The Secret whose keys are the spec's variable names. */

@@ -2,6 +2,7 @@
 // health port. A request that could not reach an instance (refused: it is draining or gone) is sent to
 // another one; a request an instance accepted is never replayed, so an LLM call is never made twice.
 import type { DockerSpec } from "../spec/schema.ts";
+import { proxyTimeoutSeconds } from "./timeouts.ts";
 
 export const HAPROXY_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg";
 export const LB_STATUS_PATH = "/lb/healthz";
@@ -13,8 +14,10 @@ export const DRAIN_DELAY_SECONDS = 3;
 
 export function renderHaproxyConfig(name: string, spec: DockerSpec): string {
   const g = spec.gateway;
-  // The gateway's own request timeout, plus a margin: HAProxy must never cut a call the gateway still serves.
-  const serverTimeout = (spec.litellm.litellm_settings.request_timeout ?? 600) + 60;
+  // request_timeout is per attempt and the gateway retries and falls back within one client request, so HAProxy
+  // waits for the worst case (timeout × (1 + retries) × (1 + fallbacks)) plus a margin: it must never cut a call
+  // the gateway still serves.
+  const serverTimeout = proxyTimeoutSeconds(spec);
   const servers = (port: number, checkPort: number) =>
     Array.from({ length: g.instances }, (_, i) =>
       `  server gateway-${i + 1} ${name}-gateway-${i + 1}:${port} check port ${checkPort} resolvers docker init-addr last,libc,none`);

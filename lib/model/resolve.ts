@@ -2,7 +2,7 @@
 // once, so that every target deploys the same thing.
 import { stringify } from "yaml";
 import { envRefName } from "../gateway/config/schema.ts";
-import { secretRefsIn, secretVariables } from "../spec/secrets.ts";
+import { literalSecrets, secretRefsIn, secretVariables } from "../spec/secrets.ts";
 import type { DockerEnvironment, DockerSpec, Environment, KubernetesEnvironment, KubernetesSpec, Spec } from "../spec/schema.ts";
 import { imageFor } from "./images.ts";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA_PATH, renderPrometheusConfig } from "./prometheus.ts";
@@ -302,8 +302,16 @@ function gatewayEnv(spec: Spec, place: Placement): Record<string, string> {
   return env;
 }
 
-/** The gateway's config.yaml: the spec's `litellm` section; secrets stay `os.environ/NAME` references. */
+/**
+ * The gateway's config.yaml: the spec's `litellm` section; secrets stay `os.environ/NAME` references. A spec
+ * with a literal secret is refused when it is loaded; this refuses one built any other way, so that no literal
+ * can reach a stack, a ConfigMap or rendered YAML.
+ */
 export function renderGatewayConfig(spec: Spec): string {
+  const literal = literalSecrets(spec.litellm);
+  if (literal.length) {
+    throw new Error(`refusing to render config.yaml with literal secrets:\n${literal.map((l) => `  litellm.${l.path.join(".")}: ${l.message}`).join("\n")}`);
+  }
   const { model_list, litellm_settings, router_settings, general_settings, environment_variables } = spec.litellm;
   const doc: Record<string, unknown> = { model_list, litellm_settings, router_settings, general_settings };
   if (Object.keys(environment_variables).length) doc.environment_variables = environment_variables;

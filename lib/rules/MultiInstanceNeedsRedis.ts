@@ -7,9 +7,11 @@ export default rule(import.meta.url, {
   fix: "Add a redis: section and point router_settings redis_host/redis_port/redis_password at it.",
   check: ({ env }) => {
     const { redis, litellm } = env.spec;
+    // The instances that serve side by side; a rollout's surge pod alone does not need shared state.
     const peak = peakInstances(env.spec);
-    if (peak.count <= 1) return ok;
-    if (!redis) return violation("redis", `${peak.count} ${peak.unit} and no Redis`);
-    return litellm.router_settings.redis_host ? ok : violation("litellm.router_settings.redis_host", `${peak.count} ${peak.unit} do not share router state`);
+    const count = peak.count - peak.surge;
+    if (count <= 1) return ok;
+    if (!redis) return violation("redis", `${count} ${peak.unit} and no Redis`);
+    return litellm.router_settings.redis_host ? ok : violation("litellm.router_settings.redis_host", `${count} ${peak.unit} do not share router state`);
   },
 });

@@ -1,4 +1,3 @@
-import { envRefName, isEnvRef } from "../gateway/config/schema.ts";
 import { secretRefs } from "../spec/secrets.ts";
 import { ok, rule, type Violation } from "./rule.ts";
 
@@ -13,11 +12,7 @@ export default rule(import.meta.url, {
     const out: Violation[] = secretRefs(env.spec)
       .filter((r) => local && !vars[r.variable] && r.variable !== "DATABASE_URL")
       .map((r) => ({ path: r.path, message: `${r.variable} is not set` }));
-    env.spec.litellm.model_list.forEach((m, i) => {
-      const key = m.litellm_params.api_key;
-      if (key !== undefined && !isEnvRef(key)) out.push({ path: `litellm.model_list[${i}].litellm_params.api_key`, message: `${m.model_name}: a literal key in the spec; use os.environ/NAME` });
-      if (key && isEnvRef(key) && !envRefName(key)) out.push({ path: `litellm.model_list[${i}].litellm_params.api_key`, message: "malformed reference" });
-    });
+    // A literal secret (api_key, redis_password, …) never gets this far: loading the spec refuses it (spec/secrets.ts).
     return out.length ? out : ok;
   },
 });

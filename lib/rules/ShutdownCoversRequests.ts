@@ -1,14 +1,7 @@
+import { worstCaseSeconds } from "../model/timeouts.ts";
 import { ok, rule, type Violation } from "./rule.ts";
-import type { Spec } from "../spec/schema.ts";
 
-/** The longest a request can take: every attempt (1 + retries) on the model and on each fallback hop. */
-export function worstCaseSeconds(spec: Spec) {
-  const { litellm_settings: ls, router_settings: rs } = spec.litellm;
-  const timeout = ls.request_timeout ?? 600;
-  const retries = rs.num_retries ?? ls.num_retries ?? 0;
-  const fallbacks = rs.max_fallbacks ?? (rs.fallbacks?.length ? 5 : 0);
-  return { timeout, retries, fallbacks, total: timeout * (1 + retries) * (1 + fallbacks) };
-}
+export { worstCaseSeconds };
 
 export default rule(import.meta.url, {
   severity: "error",

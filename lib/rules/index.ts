@@ -16,6 +16,7 @@ import MultiInstanceNeedsRedis from "./MultiInstanceNeedsRedis.ts";
 import NoSharedHostResources from "./NoSharedHostResources.ts";
 import ProductionMode from "./ProductionMode.ts";
 import RedisByHostPort from "./RedisByHostPort.ts";
+import RedisMemoryHeadroom from "./RedisMemoryHeadroom.ts";
 import RequestTimeoutCoversModels from "./RequestTimeoutCoversModels.ts";
 import RetryPolicyPerErrorType from "./RetryPolicyPerErrorType.ts";
 import RoutingSimpleShuffle from "./RoutingSimpleShuffle.ts";
@@ -41,7 +42,7 @@ export const RULES: readonly Rule[] = [
   JsonLogs, RoutingSimpleShuffle, RetryPolicyPerErrorType, RedisByHostPort, WorkersMatchCpus, WorkerRecycling,
   SeparateHealthApp, ProductionMode, SaltKeySet, MasterKeyStrong, SecretsPresent, DatabaseUrlMatchesPostgres,
   MemoryForWorkers, ShutdownCoversRequests, HealthcheckTimeouts, MultiInstanceNeedsRedis, DataServicesPrivate,
-  ImagesPinned, ContainersHardened, NoSharedHostResources,
+  ImagesPinned, ContainersHardened, NoSharedHostResources, RedisMemoryHeadroom,
   // Kubernetes only: checked on the rendered objects.
   ProbeTimeouts, PdbForReplicas, GuaranteedQos, SpreadConstraints, NetworkPolicyPresent,
 ];

@@ -45,7 +45,7 @@ export function loadEnvironment(fileOrName: string, opts: { dir?: string } = {})
   const lineOf = (path: PropertyKey[]) => lineAt(doc, lines, path);
   const issues: SpecIssue[] = [];
   const parsed = specSchema.safeParse(raw);
-  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => zodIssues(file, i, lineOf, targetOf(raw))));
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => zodIssues(file, i, lineOf, targetOf(raw), raw)));
   const litellm = (raw as { litellm?: unknown } | null)?.litellm;
   for (const path of unknownKeys(litellmConfig, litellm)) {
     const full = ["litellm", ...path];
@@ -83,14 +83,27 @@ function targetOf(raw: unknown): Target {
   return t === "kubernetes" ? "kubernetes" : "docker";
 }
 
-function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKey[]) => number | undefined, target: Target): SpecIssue[] {
+function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKey[]) => number | undefined, target: Target, raw: unknown): SpecIssue[] {
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => {
       const path = [...issue.path, k];
-      return { file, path: dotted(path), line: lineOf(path), message: unknownKeyMessage(k, issue.path, target) };
+      return { file, path: dotted(path), line: lineOf(path), message: unknownKeyMessage(k, issue.path, target, raw) };
     });
   }
-  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+  if (issue.code === "invalid_union") {
+    const union = schemaAt(issue.path, TARGETS[target], raw, false);
+    const forms = union && branchesOf(union);
+    if (forms) {
+      const text = forms.map(describe).join(" or ");
+      return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: `matches none of the allowed forms: ${text}` }];
+    }
+    // A discriminator outside its values (`mode: foo`): zod names the values; the forms are the parent's union's.
+    const parent = issue.path.length > 0 ? schemaAt(issue.path.slice(0, -1), TARGETS[target], raw, false) : undefined;
+    const parentForms = parent && branchesOf(parent);
+    if (issue.errors.length === 0) {
+      const tail = parentForms ? `; allowed forms: ${parentForms.map(describe).join(" or ")}` : "";
+      return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: `${issue.message}${tail}` }];
+    }
     const allowed = issue.errors.map((branch) => branch.map((i) => i.message).join(", ")).join("; or ");
     return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: `${issue.message}: ${allowed}` }];
   }
@@ -98,29 +111,74 @@ function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKe
 }
 
 /** A key of the other target says so (`host` on a kubernetes spec); any other gets a "did you mean". */
-function unknownKeyMessage(key: string, parent: PropertyKey[], target: Target): string {
+function unknownKeyMessage(key: string, parent: PropertyKey[], target: Target, raw: unknown): string {
   const other: Target = target === "docker" ? "kubernetes" : "docker";
-  if (allowedKeys(parent, TARGETS[other]).includes(key) && !allowedKeys(parent, TARGETS[target]).includes(key)) {
+  const mine = allowedKeys(parent, TARGETS[target], raw);
+  if (allowedKeys(parent, TARGETS[other], raw).includes(key) && !mine.includes(key)) {
     return `unknown key: ${key} applies to target: ${other} only (this spec has target: ${target}); remove it` +
       (target === "kubernetes" ? " — a kubernetes spec sizes and places pods under kubernetes:" : "");
   }
-  return `unknown key${suggestFrom(key, allowedKeys(parent, TARGETS[target]))}`;
+  return `unknown key${suggestFrom(key, mine)}`;
 }
 
-/** The keys a target's schema allows at a path, for "did you mean" hints. */
-function allowedKeys(path: PropertyKey[], root: z.ZodType): string[] {
+type AnySchema = z.ZodType & { shape?: Record<string, z.ZodType>; element?: z.ZodType; def: { type: string; options?: z.ZodType[]; values?: unknown[]; innerType?: z.ZodType } };
+const internals = (s: z.ZodType) => s as AnySchema;
+
+/** The keys a target's schema allows at a path, for "did you mean" hints; under a union, the written branch's. */
+function allowedKeys(path: PropertyKey[], root: z.ZodType, raw: unknown): string[] {
+  const s = schemaAt(path, root, raw, true);
+  return s ? keysOf(s) : [];
+}
+
+/**
+ * The schema at a path of a spec. Under a union (gateway.image, kubernetes.postgres) it follows the branch the
+ * written value chooses by its literal fields (`build: bundled`, `mode: managed`); when none or several do, it
+ * stays on the union. `pickLast: false` returns the union at the path itself.
+ */
+function schemaAt(path: PropertyKey[], root: z.ZodType, raw: unknown, pickLast: boolean): z.ZodType | undefined {
   let s: z.ZodType = root;
+  let value = raw;
   for (const k of path) {
-    s = unwrap(s);
-    const shape = (s as unknown as { shape?: Record<string, z.ZodType> }).shape;
-    if (typeof k === "number" || !shape?.[k as string]) {
-      const element = (s as unknown as { element?: z.ZodType }).element;
-      if (typeof k === "number" && element) { s = element; continue; }
-      return [];
-    }
-    s = shape[k as string]!;
+    s = pick(unwrap(s), value);
+    const next = typeof k === "number" ? internals(s).element : internals(s).shape?.[k as string];
+    if (!next) return undefined;
+    s = next;
+    value = value && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[k] : undefined;
   }
-  return Object.keys((unwrap(s) as unknown as { shape?: object }).shape ?? {});
+  return pickLast ? pick(unwrap(s), value) : unwrap(s);
+}
+
+const branchesOf = (s: z.ZodType): z.ZodType[] | undefined =>
+  internals(s).def.type === "union" ? internals(s).def.options!.map(unwrap) : undefined;
+
+/** The one branch of a union whose literal fields the value matches (at least one written), else the union. */
+function pick(s: z.ZodType, value: unknown): z.ZodType {
+  const branches = branchesOf(s);
+  if (!branches || !value || typeof value !== "object") return s;
+  const written = value as Record<string, unknown>;
+  const chosen = branches.filter((b) => {
+    const literals = Object.entries(internals(b).shape ?? {}).filter(([, f]) => internals(unwrap(f)).def.type === "literal");
+    return literals.some(([k]) => k in written) && literals.every(([k, f]) => !(k in written) || internals(unwrap(f)).def.values!.includes(written[k]));
+  });
+  return chosen.length === 1 ? chosen[0]! : s;
+}
+
+/** An object's keys; a union's, every branch's. */
+function keysOf(s: z.ZodType): string[] {
+  const branches = branchesOf(s);
+  return branches ? [...new Set(branches.flatMap(keysOf))] : Object.keys(internals(s).shape ?? {});
+}
+
+/** One allowed form, as a reader writes it: `{ build: "bundled", tag? }`, `{ name }`, `number`. */
+function describe(s: z.ZodType): string {
+  const shape = internals(s).shape;
+  if (!shape) return internals(s).def.type === "literal" ? internals(s).def.values!.map((v) => JSON.stringify(v)).join(" | ") : internals(s).def.type;
+  const fields = Object.entries(shape).map(([k, f]) => {
+    const inner = unwrap(f);
+    if (internals(inner).def.type === "literal") return `${k}: ${internals(inner).def.values!.map((v) => JSON.stringify(v)).join(" | ")}`;
+    return ["optional", "default"].includes(internals(f).def.type) ? `${k}?` : k;
+  });
+  return `{ ${fields.join(", ")} }`;
 }
 
 function unwrap(s: z.ZodType): z.ZodType {

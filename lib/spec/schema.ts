@@ -2,6 +2,7 @@
 // that a typo is an error naming the path; secrets appear only as `os.environ/NAME` references.
 import { z } from "zod";
 import { envRef, litellmConfig } from "../gateway/config/schema.ts";
+import { literalSecrets } from "./secrets.ts";
 
 const port = z.number().int().min(1).max(65535);
 const seconds = z.number().int().positive();
@@ -96,8 +97,13 @@ const commonFields = {
     master_key: envRef,
     salt_key: envRef,
   }),
-  /** The gateway's LiteLLM config.yaml, rendered into the container. */
-  litellm: litellmConfig,
+  /**
+   * The gateway's LiteLLM config.yaml, rendered into the container. The gateway itself accepts literal secrets
+   * there (drop-in), a spec does not: its config ends up in the stack and the rendered manifests.
+   */
+  litellm: litellmConfig.superRefine((value, ctx) => {
+    for (const s of literalSecrets(value)) ctx.addIssue({ code: "custom", path: s.path, message: s.message });
+  }),
   /** Plan review: destructive changes this change makes on purpose, by Terraform address, each with a reason. */
   review: z
     .strictObject({

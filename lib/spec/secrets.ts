@@ -25,3 +25,62 @@ export function secretRefsIn(root: unknown, base = ""): SecretRef[] {
 
 /** The distinct variables a spec needs, e.g. for TF_VAR_* inputs. */
 export const secretVariables = (spec: Spec) => [...new Set(secretRefs(spec).map((r) => r.variable))].sort();
+
+/**
+ * Settings of the LiteLLM config that hold a secret: they must be `os.environ/NAME` references, because the
+ * config is written verbatim into the stack (cdk.tf.json, Terraform state) and the rendered ConfigMap.
+ */
+const SECRET_SETTINGS: [path: string[], example: string][] = [
+  [["litellm_settings", "cache_params", "password"], "REDIS_PASSWORD"],
+  [["router_settings", "redis_password"], "REDIS_PASSWORD"],
+  [["general_settings", "master_key"], "LITELLM_MASTER_KEY"],
+  [["general_settings", "database_url"], "DATABASE_URL"],
+];
+
+/** Variable and header names that carry a secret (SLACK_WEBHOOK_URL, AWS_SECRET_ACCESS_KEY, Authorization, …). */
+export const SECRET_NAME = /KEY|SECRET|PASS|PWD|TOKEN|WEBHOOK|CREDENTIAL|AUTH|PRIVATE|DSN|COOKIE|SIGNATURE|DATABASE_URL|REDIS_URL/i;
+/** A URL with a password in it: scheme://user:password@host. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i;
+
+export interface LiteralSecret {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Every secret written as literal text in a `litellm` section (paths relative to it). The messages name what is
+ * allowed and never the value.
+ */
+export function literalSecrets(litellm: unknown): LiteralSecret[] {
+  const out: LiteralSecret[] = [];
+  const at = (root: unknown, path: readonly (string | number)[]) =>
+    path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), root);
+  const literal = (v: unknown): v is string => typeof v === "string" && v !== "" && !isEnvRef(v);
+  const refuse = (path: (string | number)[], what: string, example: string) =>
+    out.push({ path, message: `${what} written as literal text; only a reference of the form os.environ/VARIABLE_NAME is allowed (e.g. os.environ/${example}) — a literal would be written into the synthesized stack and the rendered config` });
+  for (const [path, example] of SECRET_SETTINGS) if (literal(at(litellm, path))) refuse(path, "a secret", example);
+  const models = at(litellm, ["model_list"]);
+  if (Array.isArray(models)) {
+    models.forEach((m, i) => {
+      if (literal(at(m, ["litellm_params", "api_key"]))) refuse(["model_list", i, "litellm_params", "api_key"], "a provider key", "OPENAI_API_KEY");
+      const headers = at(m, ["litellm_params", "extra_headers"]);
+      for (const [h, v] of Object.entries(headers && typeof headers === "object" ? headers : {})) {
+        if (SECRET_NAME.test(h) && literal(v)) refuse(["model_list", i, "litellm_params", "extra_headers", h], `the header ${h}`, "PROVIDER_TOKEN");
+      }
+    });
+  }
+  const vars = at(litellm, ["environment_variables"]);
+  for (const [name, v] of Object.entries(vars && typeof vars === "object" ? vars : {})) {
+    if (SECRET_NAME.test(name) && literal(v)) refuse(["environment_variables", name], `${name} (a secret-looking variable)`, /^[A-Za-z_]\w*$/.test(name) ? name : "VARIABLE_NAME");
+  }
+  // Anywhere else: a URL that carries a password (redis_url, cache_params.url, api_base, …).
+  const seen = new Set(out.map((o) => o.path.join(".")));
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (typeof v === "string") {
+      if (URL_WITH_PASSWORD.test(v) && !seen.has(path.join("."))) refuse(path, "a URL with a password in it", "REDIS_URL");
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(litellm, []);
+  return out;
+}

@@ -30,7 +30,9 @@ describe("kubernetes manifests (prod-k8s)", () => {
 
   it("rolls out without dropping below current capacity, and drains before stopping", () => {
     expect(deployment.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
-    expect(deployment.spec.replicas).toBe(3);
+    // The HPA owns the count: a pinned spec.replicas would scale back on every sync.
+    expect(deployment.spec).not.toHaveProperty("replicas");
+    expect(find(objects, "HorizontalPodAutoscaler", "gateway").spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(env.spec.gateway.graceful_shutdown_timeout);
     expect(gw.lifecycle.preStop.exec.command).toEqual(["sleep", "10"]);
   });
@@ -105,7 +107,17 @@ describe("kubernetes manifests (prod-k8s)", () => {
     expect(find(objects, "HorizontalPodAutoscaler", "gateway").spec).toMatchObject({ minReplicas: 3, maxReplicas: 10, scaleTargetRef: { kind: "Deployment", name: "gateway" } });
     const ing = find(objects, "Ingress", "gateway");
     expect(ing.spec).toMatchObject({ ingressClassName: "nginx", tls: [{ hosts: ["llm.example.com"], secretName: "gatekit-prod-tls" }] });
-    expect(ing.metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]).toBe("600");
+    // request_timeout 600 s is per attempt: 600 × (1 + 3 retries) × (1 + 2 fallbacks) = 7200 s, plus a 60 s margin.
+    expect(ing.metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]).toBe("7260");
+    expect(ing.metadata.annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]).toBe("7260");
+  });
+
+  it("the ingress waits as long as the gateway may retry: fewer retries and fallbacks, a shorter timeout", () => {
+    const env = shipped("prod-k8s");
+    env.spec.litellm.router_settings.num_retries = 0;
+    env.spec.litellm.router_settings.max_fallbacks = 0;
+    const ing = find(json(buildManifests(env)), "Ingress", "gateway");
+    expect(ing.metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]).toBe("660");
   });
 
   it("managed Postgres and Redis: no StatefulSet, no volume claim", () => {

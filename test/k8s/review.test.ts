@@ -32,7 +32,7 @@ describe("review of kubernetes stacks", () => {
     const deployment = diff.resources.find((r) => r.address === "kubernetes_manifest.deployment_gateway")!;
     expect(deployment.action).toBe("update");
     const paths = deployment.changes.map((c) => c.path);
-    expect(paths).toContain("manifest.spec.replicas");
+    expect(paths).not.toContain("manifest.spec.replicas"); // the HPA owns the count, not the Deployment
     expect(paths).toContain("manifest.spec.template.spec.containers[0].image");
     expect(paths).toContain("manifest.spec.template.metadata.annotations.checksum/config");
     expect(diff.resources.find((r) => r.address === "kubernetes_manifest.configmap_gateway_config")!.action).toBe("update");

@@ -76,13 +76,13 @@ describe("gatekit CLI on kubernetes", () => {
   it("validate prints the HPA arithmetic and the schema check for prod-k8s", async () => {
     const r = await gatekit(["validate", "prod-k8s"], { env: TEST_VARS });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("database connections: 10 pool × 4 workers × 10 replicas (HPA max) + 10 reserved = 410 ≤ max_connections 500");
+    expect(r.stdout).toContain("database connections: 10 pool × 4 workers × (10 replicas (HPA max) + 1 rolling-update surge) + 10 reserved = 450 ≤ max_connections 500");
     expect(r.stdout).toMatch(/kubernetes manifests: 11 objects, strict schema validation \(Kubernetes 1\.36 schemas; for 1\.25–1\.36\): ok/);
   }, 60_000);
 
   it("an HPA maximum that would exhaust Postgres: validate, synth and render exit 1 with the arithmetic", async () => {
     const spec = "test/fixtures/specs/prod-k8s-20.yaml";
-    const arithmetic = "10 pool × 4 workers × 20 replicas (HPA max) + 10 reserved = 810 > max_connections 500";
+    const arithmetic = "10 pool × 4 workers × (20 replicas (HPA max) + 1 rolling-update surge) + 10 reserved = 850 > max_connections 500";
     const v = await gatekit(["validate", spec], { env: TEST_VARS });
     expect(v.exitCode).toBe(1);
     expect(v.stdout).toContain(`DbConnectionBudget ${spec} postgres.max_connections: ${arithmetic}`);

@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkEnvironments, hasErrors, RULES } from "../../lib/rules/index.ts";
+import type { Deployment } from "kubernetes-models/apps/v1";
+import { buildManifests } from "../../lib/k8s/manifests.ts";
+import { checkEnvironments, connectionBudget, hasErrors, RULES } from "../../lib/rules/index.ts";
 import type { RuleContext } from "../../lib/rules/rule.ts";
 import type { DockerEnvironment, Environment, KubernetesEnvironment } from "../../lib/spec/schema.ts";
 import { shipped } from "../support/specs.ts";
@@ -43,6 +45,7 @@ const BREAK: Record<string, Breaker> = {
   DataServicesPrivate: (e) => void (e.spec.host.publish_address = "0.0.0.0"),
   ImagesPinned: (e) => void (e.spec.postgres.image = "postgres:latest"),
   ContainersHardened: (e) => void (e.spec.gateway.hardening.drop_capabilities = []),
+  RedisMemoryHeadroom: (e) => void (e.spec.redis!.maxmemory = e.spec.redis!.memory_limit),
   NoSharedHostResources: (e) => {
     const other = shipped("staging");
     other.spec.gateway.port = e.spec.gateway.port;
@@ -115,12 +118,23 @@ describe("production rules", () => {
     expect(findingsOf("MasterKeyStrong", [shipped("prod-k8s")], { LITELLM_MASTER_KEY: "not-an-sk-key" }).length).toBe(1);
   });
 
-  it("the HPA arithmetic: pool × workers × max replicas + reserved, refused when it exceeds max_connections", () => {
+  it("the HPA arithmetic: pool × workers × (max replicas + surge) + reserved, refused when it exceeds max_connections", () => {
     const env = shipped("prod-k8s");
     BREAK_K8S.DbConnectionBudget!(env, {});
     const [f] = findingsOf("DbConnectionBudget", [env], TEST_VARS);
-    expect(f!.message).toBe("10 pool × 4 workers × 20 replicas (HPA max) + 10 reserved = 810 > max_connections 500");
+    expect(f!.message).toBe("10 pool × 4 workers × (20 replicas (HPA max) + 1 rolling-update surge) + 10 reserved = 850 > max_connections 500");
     expect(findingsOf("DbConnectionBudget", [shipped("prod-k8s")], TEST_VARS)).toEqual([]);
+  });
+
+  it("the rolling update's surge pod counts: a database sized for exactly the HPA maximum is refused", () => {
+    const env = shipped("prod-k8s");
+    env.spec.postgres.max_connections = 10 * 4 * 10 + 10; // 410: enough for 10 pods, not for the 11th a rollout adds
+    expect(findingsOf("DbConnectionBudget", [env], TEST_VARS)[0]!.message).toMatch(/= 450 > max_connections 410$/);
+    env.spec.postgres.max_connections = 450;
+    expect(findingsOf("DbConnectionBudget", [env], TEST_VARS)).toEqual([]);
+    // The Deployment surges by exactly the amount the budget counts.
+    const deployment = buildManifests(env).find((o) => o.kind === "Deployment") as Deployment;
+    expect(deployment.spec!.strategy!.rollingUpdate!.maxSurge).toBe(connectionBudget(env.spec).surge);
   });
 
   for (const rule of RULES) {
@@ -140,6 +154,70 @@ describe("production rules", () => {
       }
     });
   }
+
+  it("WorkersMatchCpus counts every instance's workers: 2 × 2 on 4 CPUs fits, 2 × 4 does not", () => {
+    const env = shipped("prod");
+    env.spec.gateway.instances = 2;
+    env.spec.gateway.num_workers = 2;
+    expect(findingsOf("WorkersMatchCpus", [env], TEST_VARS)).toEqual([]);
+    env.spec.gateway.num_workers = 4;
+    const [f] = findingsOf("WorkersMatchCpus", [env], TEST_VARS);
+    expect(f).toMatchObject({ path: "gateway.num_workers", message: "4 workers × 2 instances = 8 workers on 4 CPUs" });
+  });
+
+  it("MemoryForWorkers counts the load balancer (instances > 1) and Prometheus (when configured)", () => {
+    const MiB = 1024 ** 2;
+    const env = shipped("prod");
+    // 2 × 3 GiB + postgres 1 GiB + redis: exactly what fits beside the balancer on 8 GiB, before Prometheus.
+    env.spec.gateway.instances = 2;
+    env.spec.gateway.memory_limit = 3 * GiB;
+    env.spec.host.memory = 6 * GiB + env.spec.postgres.memory_limit + env.spec.redis!.memory_limit;
+    const withoutLb = findingsOf("MemoryForWorkers", [env], TEST_VARS);
+    expect(withoutLb.map((f) => f.message).join()).toMatch(/load balancer 0\.25 GiB/);
+    env.spec.host.memory += env.spec.load_balancer.memory_limit;
+    expect(findingsOf("MemoryForWorkers", [env], TEST_VARS)).toEqual([]);
+    env.spec.monitoring.prometheus = { image: "prom/prometheus:v2.53.0", port: 9090, retention: "15d", memory_limit: 512 * MiB };
+    const [f] = findingsOf("MemoryForWorkers", [env], TEST_VARS);
+    expect(f).toMatchObject({ path: "host.memory", message: expect.stringMatching(/gateway 2 × 3\.00 GiB \+ postgres .* \+ load balancer 0\.25 GiB \+ prometheus 0\.50 GiB\) > host memory/) });
+  });
+
+  it("ContainersHardened refuses uid 0 and root in any form, and accepts non-root users", () => {
+    for (const user of ["0", "0:0", "root", "root:root", "0:1000", "00"]) {
+      const env = shipped("prod");
+      env.spec.gateway.hardening.user = user;
+      const [f] = findingsOf("ContainersHardened", [env], TEST_VARS);
+      expect(f, user).toMatchObject({ path: "gateway.hardening.user", message: expect.stringMatching(/runs as root \(uid 0\); allowed: a non-root/) });
+    }
+    for (const user of ["10001", "10001:10001", "1000:0", "node", "999:999"]) {
+      const env = shipped("prod");
+      env.spec.postgres.hardening.user = user;
+      expect(findingsOf("ContainersHardened", [env], TEST_VARS), user).toEqual([]);
+    }
+  });
+
+  it("RedisMemoryHeadroom: 75% of the limit with persistence, 90% without; a managed Redis is not ours to size", () => {
+    const MiB = 1024 ** 2;
+    const env = shipped("prod");
+    env.spec.redis!.memory_limit = 1024 * MiB;
+    env.spec.redis!.maxmemory = 768 * MiB;
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)).toEqual([]);
+    env.spec.redis!.maxmemory = 769 * MiB;
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)[0]).toMatchObject({
+      path: "redis.maxmemory", message: "maxmemory 769 MiB > 75% of memory_limit 1024 MiB (768 MiB): persistence rdb forks Redis",
+    });
+    env.spec.redis!.persistence = "aof";
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)[0]!.message).toMatch(/persistence aof forks Redis/);
+    env.spec.redis!.persistence = "none";
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)).toEqual([]);
+    env.spec.redis!.maxmemory = 1024 * MiB;
+    expect(findingsOf("RedisMemoryHeadroom", [env], TEST_VARS)[0]!.message).toMatch(/> 90% of memory_limit/);
+    // In the cluster: an in-cluster StatefulSet is checked, a managed service is not.
+    const k8s = shipped("prod-k8s");
+    k8s.spec.redis!.maxmemory = k8s.spec.redis!.memory_limit;
+    expect(findingsOf("RedisMemoryHeadroom", [k8s], TEST_VARS)).toEqual([]);
+    k8s.spec.kubernetes.redis = { mode: "statefulset", storage: "1Gi" };
+    expect(findingsOf("RedisMemoryHeadroom", [k8s], TEST_VARS).length).toBe(1);
+  });
 
   it("prints the connection arithmetic", () => {
     const env = shipped("prod");

@@ -7,6 +7,7 @@ import { secretRefs } from "../../lib/spec/secrets.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gatekit-spec-"));
 const prod = readFileSync("environments/prod.yaml", "utf8");
+const prodK8s = readFileSync("environments/prod-k8s.yaml", "utf8");
 
 function issuesOf(text: string, name = "broken.yaml") {
   const file = join(dir, name);
@@ -36,6 +37,25 @@ describe("environment spec", () => {
   it("a typo inside the LiteLLM config is caught too", () => {
     const issues = issuesOf(prod.replace("    allowed_fails: 3", "    allowed_fail: 3"));
     expect(issues).toContainEqual(expect.objectContaining({ path: "litellm.router_settings.allowed_fail", message: expect.stringMatching(/did you mean allowed_fails/) }));
+  });
+
+  it("under a union, a typo gets the chosen branch's \"did you mean\" (gateway.image, kubernetes.postgres, state)", () => {
+    const image = issuesOf(prod.replace('image: { build: bundled, tag: "gatekit/gateway:0.1.0" }', 'image: { build: bundled, tg: "gatekit/gateway:0.1.0" }'));
+    expect(image).toContainEqual(expect.objectContaining({ path: "gateway.image.tg", message: "unknown key (did you mean tag?)" }));
+    const pg = issuesOf(prodK8s.replace("postgres: { mode: managed, host:", "postgres: { mode: managed, hots:"), "k8s.yaml");
+    expect(pg).toContainEqual(expect.objectContaining({ path: "kubernetes.postgres.hots", message: "unknown key (did you mean host?)" }));
+    const sts = issuesOf(prodK8s.replace("postgres: { mode: managed, host: gatekit-prod.c9akciq32.eu-west-1.rds.amazonaws.com, port: 5432 }", "postgres: { mode: statefulset, storag: 20Gi }"), "k8s.yaml");
+    expect(sts).toContainEqual(expect.objectContaining({ path: "kubernetes.postgres.storag", message: "unknown key (did you mean storage?)" }));
+    const state = issuesOf(prod.replace("state: { backend: local }", "state: { backend: s3, bukcet: b, key: k, region: r }"));
+    expect(state).toContainEqual(expect.objectContaining({ path: "state.bukcet", message: expect.stringMatching(/did you mean bucket\?/) }));
+  });
+
+  it("a value that fits no branch of a union lists the allowed forms, not zod's text", () => {
+    const [issue] = issuesOf(prod.replace('image: { build: bundled, tag: "gatekit/gateway:0.1.0" }', "image: { build: docker, tag: x }"));
+    expect(issue).toMatchObject({ path: "gateway.image", line: 16, message: 'matches none of the allowed forms: { build: "bundled", tag? } or { name }' });
+    const [mode] = issuesOf(prodK8s.replace("postgres: { mode: managed,", "postgres: { mode: cloud,"), "k8s.yaml");
+    expect(mode!.path).toBe("kubernetes.postgres.mode");
+    expect(mode!.message).toMatch(/'managed' \| 'statefulset'; allowed forms: \{ mode: "managed", host, port\? \} or \{ mode: "statefulset", storage\?, storage_class\? \}$/);
   });
 
   it("a wrong type names the path and what is expected", () => {

@@ -121,6 +121,9 @@ describe("synthesis", () => {
     expect(cfg).toContain(`server gateway-2 prod-ha-gateway-2:${env.spec.gateway.port}`);
     expect(cfg).toContain("option httpchk GET /health/liveliness");
     expect(cfg).toContain("option redispatch");
+    // The gateway retries timeouts within one request: HAProxy waits for the worst case, 600 × (1 + 3) × (1 + 2) s, + 60 s.
+    expect(cfg).toContain("timeout server 7260s");
+    expect(cfg).toContain("timeout client 7260s");
     expect(json.output.gateway_urls.value).toEqual([`http://127.0.0.1:${env.spec.gateway.port}`]);
   });
 

@@ -23,7 +23,9 @@ export async function devVariant(name: string, instances: number, opts: { promet
   spec.postgres.volume = `gatekit-${name}-pgdata`;
   spec.litellm.general_settings.proxy_batch_write_at = 2;
   if (instances > 1) {
+    // Every instance's workers and memory limit on the one host (WorkersMatchCpus, MemoryForWorkers).
     spec.host.memory *= instances;
+    spec.host.cpus *= instances;
     Object.assign(spec.litellm.router_settings, { redis_host: "redis", redis_port: 6379, redis_password: "os.environ/REDIS_PASSWORD" });
   }
   if (opts.prometheus) {
