@@ -1,6 +1,10 @@
 // gatekit's command line: one module per command under ./commands, each `run(args) → exit code`.
 // Exit codes: 0 fine, 1 findings or refusal, 2 unusable input.
-const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+import { formatIssue, SpecError } from "../spec/load.ts";
+
+type Command = { run(args: string[]): Promise<number>; HELP?: string };
+
+const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> = {
   validate: { about: "check environment specs against the production rules", load: () => import("./commands/validate.ts") },
   synth: { about: "validate, then synthesize the CDKTF stacks into cdktf.out/", load: () => import("./commands/synth.ts") },
   render: { about: "write a kubernetes environment's plain manifests (YAML) for GitOps", load: () => import("./commands/render.ts") },
@@ -32,7 +36,27 @@ async function main(argv: string[]): Promise<number> {
     console.error(`gatekit: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  return (await command.load()).run(args);
+  const module = await command.load();
+  try {
+    return await module.run(args);
+  } catch (e) {
+    // Mistakes in what was typed (unknown option, missing value) and specs that can't be read are usage errors:
+    // say what is wrong and how the command is used, never a stack trace.
+    const code = (e as { code?: unknown })?.code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_")) {
+      const usage = module.HELP?.split("\n\n")[0] ?? `usage: gatekit ${name} …`;
+      console.error(`gatekit ${name}: ${(e as Error).message.split(". To specify a positional")[0]}\n\n${usage}\nRun \`gatekit ${name} --help\` for what each option does.`);
+      return 2;
+    }
+    if (e instanceof SpecError) {
+      console.error(`gatekit ${name}: the spec could not be read:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
+      return 2;
+    }
+    // Anything else is a bug in gatekit: the message, and the stack only when asked for.
+    if (process.env.GATEKIT_DEBUG || name === "gateway") throw e;
+    console.error(`gatekit ${name}: unexpected error: ${(e as Error)?.message ?? String(e)}\n(a bug in gatekit: run again with GATEKIT_DEBUG=1 for the stack trace, and report it)`);
+    return 1;
+  }
 }
 
 const code = await main(process.argv.slice(2));

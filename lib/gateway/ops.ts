@@ -1,9 +1,8 @@
 // Operator endpoints behind the master key, for `gatekit check` and `gatekit probe`: the running gateway's
 // effective settings — what it actually runs with, so drift from the spec shows — and a timed call to every
 // deployment of model_list.
-import type { GatewayConfig, ResolvedDeployment } from "./config/load.ts";
+import { effectiveSettings, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
 import type { GatewayOptions } from "./options.ts";
-import { routerSettings } from "./router/index.ts";
 import type { State } from "./state/index.ts";
 import type { SharedRedis } from "./state/redis.ts";
 
@@ -25,21 +24,21 @@ export function opsRoutes(ctx: OpsContext): Record<string, (url: URL) => Promise
 }
 
 async function settings({ config, options: o, state, redis }: OpsContext) {
-  const r = routerSettings(config);
+  const e = effectiveSettings(config.raw);
   return {
-    mode: process.env.LITELLM_MODE ?? "DEV",
+    mode: o?.mode ?? null, // as the gateway parsed LITELLM_MODE (PRODUCTION or DEV), not the raw variable
     num_workers: o?.numWorkers ?? null,
     separate_health_app: o?.separateHealthApp ?? null,
     health_port: o?.healthPort ?? null,
     max_requests_before_restart: o?.maxRequestsBeforeRestart ?? null,
     graceful_shutdown_timeout: o?.gracefulShutdownSeconds ?? null,
-    database_connection_pool_limit: config.database?.poolLimit ?? null,
-    request_timeout: config.requestTimeoutMs / 1000,
-    routing_strategy: r.strategy,
-    allowed_fails: r.allowedFails,
-    cooldown_time: r.cooldownSeconds,
-    num_retries: r.numRetries,
-    retry_policy: r.retryPolicy,
+    database_connection_pool_limit: config.database ? e.database_connection_pool_limit : null,
+    request_timeout: e.request_timeout,
+    routing_strategy: e.routing_strategy,
+    allowed_fails: e.allowed_fails,
+    cooldown_time: e.cooldown_time,
+    num_retries: e.num_retries,
+    retry_policy: e.retry_policy,
     database: state ? await databaseUse(state) : { status: "not configured" },
     redis: redis ? { status: redis.status, ...(redis.lastError ? { error: redis.lastError } : {}) } : { status: "not configured" },
   };

@@ -2,7 +2,7 @@
 // once, so that every target deploys the same thing.
 import { stringify } from "yaml";
 import { envRefName } from "../gateway/config/schema.ts";
-import { literalSecrets, secretRefsIn, secretVariables } from "../spec/secrets.ts";
+import { literalSecrets, litellmSecretRefs, secretVariables } from "../spec/secrets.ts";
 import type { DockerEnvironment, DockerSpec, Environment, KubernetesEnvironment, KubernetesSpec, Spec } from "../spec/schema.ts";
 import { imageFor } from "./images.ts";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DATA_PATH, renderPrometheusConfig } from "./prometheus.ts";
@@ -294,9 +294,9 @@ function gatewayEnv(spec: Spec, place: Placement): Record<string, string> {
   };
   if (g.max_requests_before_restart) env.MAX_REQUESTS_BEFORE_RESTART = String(g.max_requests_before_restart);
   if (redis && place.redis) Object.assign(env, { REDIS_HOST: place.redis.host, REDIS_PORT: String(place.redis.port), REDIS_PASSWORD: secret(redis.password) });
-  // Every other variable the LiteLLM config references (provider keys), passed through as secrets.
+  // Every other variable the LiteLLM config references (provider keys, SLACK_WEBHOOK_URL), passed through as secrets.
   const own = new Set(["DATABASE_URL", envRefName(spec.secrets.master_key), envRefName(pg.password), redis && envRefName(redis.password)]);
-  for (const { variable } of secretRefsIn(spec.litellm)) {
+  for (const { variable } of litellmSecretRefs(spec.litellm)) {
     if (!own.has(variable)) env[variable] = `{{secret:${variable}}}`;
   }
   return env;

@@ -1,6 +1,9 @@
 // `gatekit probe`: one small call to every deployment of model_list (not only every model name), made by the
 // gateway itself (its network, its credentials), with a bound on concurrency; latency, tokens, error class.
-import type { Target } from "./check.ts";
+import { fetchCause, type Target } from "./check.ts";
+
+/** The gateway could not be asked: unreachable, the master key refused, an unexpected answer. Says what to do. */
+export class ProbeError extends Error {}
 
 export interface ProbeRow {
   model_name: string;
@@ -14,15 +17,46 @@ export interface ProbeRow {
   error: string | null;
 }
 
-export async function probeDeployments(target: Target, concurrency: number): Promise<{ rows: ProbeRow[]; note?: string }> {
+/** GET with the master key: the answer's status and JSON body, or a ProbeError saying why and what to do. */
+async function getJson(target: Target, path: string): Promise<{ status: number; body: unknown; text: string }> {
+  const url = `${target.api}${path}`;
   const headers: Record<string, string> = target.masterKey ? { authorization: `Bearer ${target.masterKey}` } : {};
-  const res = await fetch(`${target.api}/gatekit/probe?concurrency=${concurrency}`, { headers, signal: AbortSignal.timeout(300_000) });
-  if (res.status === 200) return { rows: ((await res.json()) as { data: ProbeRow[] }).data };
-  if (res.status !== 404) throw new Error(`${target.api}/gatekit/probe answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { headers, signal: AbortSignal.timeout(300_000) });
+    text = await res.text();
+  } catch (e) {
+    throw new ProbeError(`can't reach ${url} (${fetchCause(e)}): is the gateway running (gatekit status <env>), and is the address right (--url, or the spec's host.publish_address and gateway.port)?`);
+  }
+  if (res.status === 401 || res.status === 403) {
+    const variable = target.keyVariable ?? "LITELLM_MASTER_KEY";
+    throw new ProbeError(target.masterKey
+      ? `${url} refused the master key (${res.status}): ${variable} (environment or .env) is not the key this deployment runs with; set it to that key`
+      : `${url} needs the master key (${res.status}): set ${variable} (in the environment or .env) to the deployment's master key`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, body, text };
+}
+
+export async function probeDeployments(target: Target, concurrency: number): Promise<{ rows: ProbeRow[]; note?: string }> {
+  const probe = await getJson(target, `/gatekit/probe?concurrency=${concurrency}`);
+  const data = (probe.body as { data?: unknown } | undefined)?.data;
+  if (probe.status === 200 && Array.isArray(data)) return { rows: data as ProbeRow[] };
+  if (probe.status !== 404) {
+    throw new ProbeError(`${target.api}/gatekit/probe answered ${probe.status} ${probe.text.slice(0, 200)}: ${probe.status === 200 ? "not the gateway's probe results; is --url the gateway itself, not a proxy in front of it?" : "see gatekit logs <env> gateway"}`);
+  }
   // LiteLLM's proxy: its /health probes every deployment too, without latency or tokens.
-  const health = await fetch(`${target.api}/health`, { headers, signal: AbortSignal.timeout(300_000) });
-  if (health.status !== 200) throw new Error(`${target.api}/health answered ${health.status}`);
-  const body = (await health.json()) as Record<"healthy_endpoints" | "unhealthy_endpoints", { model: string; model_name?: string; model_id?: string; api_base?: string; error?: string }[]>;
+  const health = await getJson(target, "/health");
+  const body = health.body as Record<"healthy_endpoints" | "unhealthy_endpoints", { model: string; model_name?: string; model_id?: string; api_base?: string; error?: string }[]> | undefined;
+  if (health.status !== 200 || !Array.isArray(body?.healthy_endpoints) || !Array.isArray(body?.unhealthy_endpoints)) {
+    throw new ProbeError(`${target.api}/gatekit/probe is not found and ${target.api}/health answered ${health.status} ${health.text.slice(0, 120)}: is --url a gateway (gatekit's or LiteLLM's proxy)?`);
+  }
   const row = (e: (typeof body.healthy_endpoints)[number], ok: boolean): ProbeRow => ({
     model_name: e.model_name ?? e.model, model_id: e.model_id ?? "", model: e.model, api_base: e.api_base ?? null, ok,
     latency_ms: null, tokens: null, error_class: ok ? null : (/(\w+Error|Timeout)/.exec(e.error ?? "")?.[1] ?? "error"), error: e.error ?? null,

@@ -11,12 +11,21 @@ describe("gatekit deploy without a provider", () => {
     const r = await gatekit(["deploy", "dev", "--out", `/tmp/gatekit-deploy-cli-${process.pid}`], { env: TEST_VARS });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("Nothing was changed");
-    expect(r.stderr).toMatch(/registry is unreachable|terraform is not installed/);
+    expect(r.stderr).toMatch(/can't install the provider \(kreuzwerker\/docker 3\.6\.2\): the registry is unreachable|terraform is not installed/);
     expect(r.stderr).toContain("filesystem_mirror");
     expect(r.stderr).toContain('include = ["registry.terraform.io/kreuzwerker/docker"]');
     const after = (await execa("docker", ["ps", "-a", "--format", "{{.Names}}"], { reject: false })).stdout;
     expect(after).toBe(before);
     for (const secret of Object.values(TEST_VARS)) expect(r.stdout + r.stderr).not.toContain(secret);
+  }, 120_000);
+
+  it("a kubernetes environment names its own provider (hashicorp/kubernetes) in the reason and the mirror", async () => {
+    const r = await gatekit(["deploy", "prod-k8s", "--out", `/tmp/gatekit-deploy-cli-${process.pid}`], { env: TEST_VARS });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("Nothing was changed");
+    expect(r.stderr).not.toMatch(/docker provider|kreuzwerker/i);
+    if (!/terraform is not installed/.test(r.stderr)) expect(r.stderr).toMatch(/can't install the provider \(hashicorp\/kubernetes \d+\.\d+\.\d+\)/);
+    expect(r.stderr).toContain('include = ["registry.terraform.io/hashicorp/kubernetes"]');
   }, 120_000);
 
   it("destroy stops the same way; usage errors exit 2", async () => {

@@ -43,11 +43,11 @@ const litellm = (poolLimit: number, deadPort?: number) => ({
 });
 
 /** The spec the running gateway is checked against: 2 workers, pool 4, the test Postgres (max_connections 60). */
-function writeSpec(name: string, gw: GatewayProcess): string {
+function writeSpec(name: string, gw: GatewayProcess, gatewayExtra: Record<string, unknown> = {}): string {
   const healthPort = Number(new URL(gw.healthUrl).port);
   const spec = {
     host: { cpus: 2, memory: "4g" },
-    gateway: { num_workers: 2, health_port: healthPort, port: Number(new URL(gw.url).port) },
+    gateway: { num_workers: 2, health_port: healthPort, port: Number(new URL(gw.url).port), ...gatewayExtra },
     postgres: { volume: "unused", password: "os.environ/POSTGRES_PASSWORD", max_connections: 60, reserved_connections: 10 },
     redis: { password: "os.environ/REDIS_PASSWORD" },
     secrets: { master_key: "os.environ/LITELLM_MASTER_KEY", salt_key: "os.environ/LITELLM_SALT_KEY" },
@@ -58,8 +58,8 @@ function writeSpec(name: string, gw: GatewayProcess): string {
   return file;
 }
 
-async function gateway(workers: number, poolLimit: number, redisPassword: string, deadPort?: number): Promise<GatewayProcess> {
-  const gw = await startGatewayProcess(litellm(poolLimit, deadPort), { workers, env: { DATABASE_URL: db.url, REDIS_PASSWORD: redisPassword, OPENAI_API_KEY: "sk-upstream-test" } });
+async function gateway(workers: number, poolLimit: number, redisPassword: string, deadPort?: number, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const gw = await startGatewayProcess(litellm(poolLimit, deadPort), { workers, env: { DATABASE_URL: db.url, REDIS_PASSWORD: redisPassword, OPENAI_API_KEY: "sk-upstream-test", ...env } });
   gateways.push(gw);
   return gw;
 }
@@ -117,6 +117,129 @@ describe("gatekit check", () => {
       litellmProxy.close();
     }
   });
+});
+
+/** A server answering each path (query ignored) with (status, body as text) from `routes`, 404 otherwise; its URL. */
+async function fakeServer(routes: Record<string, [number, string]>): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer((req, res) => {
+    const [status, body] = routes[new URL(req.url ?? "/", "http://x").pathname] ?? [404, '{"detail":"Not Found"}'];
+    res.writeHead(status, { "content-type": body.startsWith("<") ? "text/html" : "application/json" }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+const parseItems = (stdout: string) => new Map((JSON.parse(stdout) as { items: Item[] }).items.map((i) => [i.name, i]));
+const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .*\(|TypeError|node:internal/);
+
+describe("gatekit check: what goes wrong on the way to the gateway", () => {
+  it("a URL without a scheme is a usage error (exit 2), not four ✗", async () => {
+    for (const cmd of ["check", "probe"]) {
+      const r = await gatekit([cmd, "--url", "localhost:4910"], { env: { LITELLM_MASTER_KEY: MASTER_KEY } });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`gatekit ${cmd}: --url must be an http:// or https:// URL, got "localhost:4910" (did you mean http://localhost:4910?)`);
+      expect(r.stdout).not.toContain("✗");
+    }
+  });
+
+  it("nothing listening: each item says it can't reach the URL and why, not to redeploy or set the key", async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const r = await gatekit(["check", "--url", url, "--json"], { env: { LITELLM_MASTER_KEY: MASTER_KEY } });
+    expect(r.exitCode).toBe(1);
+    const items = parseItems(r.stdout);
+    expect([...items.keys()]).toEqual(["liveliness", "readiness", "/v1/models"]); // nothing else is asked
+    for (const item of items.values()) {
+      expect(item.status).toBe("fail");
+      expect(item.fix).toMatch(new RegExp(`^Can't reach ${url}/\\S+ \\(connect ECONNREFUSED`));
+      expect(item.fix).not.toMatch(/redeploy|LITELLM_MASTER_KEY/);
+    }
+    const p = await gatekit(["probe", "--url", url], { env: { LITELLM_MASTER_KEY: MASTER_KEY } });
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr).toContain(`gatekit probe: can't reach ${url}/gatekit/probe`);
+    expect(p.stderr).toContain("ECONNREFUSED");
+    expect(p.stderr).not.toContain("fetch failed");
+  });
+
+  it("a 200 that is not the gateway's settings is one ✗, the other items still checked", async () => {
+    const fake = await fakeServer({
+      "/health/liveliness": [200, '"I\'m alive!"'],
+      "/health/readiness": [200, "<html>ok</html>"],
+      "/v1/models": [200, JSON.stringify({ data: [{ id: "chat" }] })],
+      "/gatekit/settings": [200, "<html>a login page</html>"],
+    });
+    try {
+      const r = await gatekit(["check", "--url", fake.url, "--no-traffic", "--json"], { env: { LITELLM_MASTER_KEY: MASTER_KEY } });
+      noStack(r.stderr);
+      expect(r.exitCode).toBe(1);
+      const items = parseItems(r.stdout);
+      expect(items.get("liveliness")!.status).toBe("ok");
+      expect(items.get("/v1/models")!.status).toBe("ok");
+      expect(items.get("effective settings")).toMatchObject({ status: "fail", detail: expect.stringContaining("answered 200 but not with the gateway's settings") });
+      expect(items.get("effective settings")!.fix).toContain("point --url at the gateway itself");
+    } finally {
+      fake.close();
+    }
+  });
+
+  it("settings without the database and redis parts: those are ?, not a crash", async () => {
+    const fake = await fakeServer({
+      "/health/liveliness": [200, '"I\'m alive!"'],
+      "/health/readiness": [200, JSON.stringify({ status: "healthy", live_workers: 2 })],
+      "/v1/models": [200, JSON.stringify({ data: "not a list" })],
+      "/gatekit/settings": [200, JSON.stringify({ num_workers: 2 })],
+    });
+    try {
+      const gw = { url: fake.url, healthUrl: `http://127.0.0.1:${await freePort()}` } as GatewayProcess;
+      const r = await gatekit(["check", writeSpec("partial", gw), "--url", fake.url, "--health-url", fake.url, "--no-traffic", "--json"], { env: { LITELLM_MASTER_KEY: MASTER_KEY } });
+      noStack(r.stderr);
+      const items = parseItems(r.stdout);
+      expect(items.get("postgres connections")).toMatchObject({ status: "unknown" });
+      expect(items.get("redis")).toMatchObject({ status: "unknown" });
+      expect(items.get("/v1/models")).toMatchObject({ status: "fail", detail: "0 models; missing chat" });
+      expect(items.get("live workers")).toMatchObject({ status: "ok" });
+    } finally {
+      fake.close();
+    }
+  });
+
+  it("a wrong master key: every refused item says so, and no chat blames the provider", async () => {
+    const fake = await fakeServer({
+      "/health/liveliness": [200, '"I\'m alive!"'],
+      "/health/readiness": [200, JSON.stringify({ status: "healthy" })],
+      "/v1/models": [401, JSON.stringify({ error: { type: "auth_error", message: "Authentication Error, invalid api key." } })],
+      "/v1/chat/completions": [401, JSON.stringify({ error: { type: "auth_error", message: "Authentication Error, invalid api key." } })],
+      "/gatekit/settings": [401, JSON.stringify({ error: { type: "auth_error", message: "Authentication Error, invalid api key." } })],
+      "/gatekit/probe": [401, JSON.stringify({ error: { type: "auth_error", message: "Authentication Error, invalid api key." } })],
+    });
+    try {
+      const secret = "sk-wrong-key-0123456789";
+      const r = await gatekit(["check", "--url", fake.url, "--json"], { env: { LITELLM_MASTER_KEY: secret } });
+      expect(r.exitCode).toBe(1);
+      const items = parseItems(r.stdout);
+      expect(items.get("/v1/models")!.fix).toMatch(/^The master key was refused: LITELLM_MASTER_KEY/);
+      expect(items.get("effective settings")!.fix).toMatch(/^The master key was refused/);
+      expect(r.stdout).not.toContain("The provider behind");
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      const p = await gatekit(["probe", "--url", fake.url], { env: { LITELLM_MASTER_KEY: secret } });
+      expect(p.exitCode).toBe(1);
+      expect(p.stderr).toContain("refused the master key (401): LITELLM_MASTER_KEY");
+      expect(p.stdout + p.stderr).not.toContain(secret);
+    } finally {
+      fake.close();
+    }
+  });
+
+  it("health through the API port: live workers are ? with the way to count them; LITELLM_MODE compared as parsed", async () => {
+    // The process gets LITELLM_MODE in lower case; the gateway runs PRODUCTION, as the spec says.
+    const gw = await gateway(2, 4, redis.password, undefined, { LITELLM_MODE: "production" });
+    const file = writeSpec("api-health", gw, { mode: "PRODUCTION" });
+    const r = await gatekit(["check", file, "--url", gw.url, "--no-traffic", "--json"], { env: { LITELLM_MASTER_KEY: MASTER_KEY } });
+    const items = parseItems(r.stdout);
+    expect(items.get("live workers")).toMatchObject({ status: "unknown", detail: expect.stringContaining("pass --health-url") });
+    expect(items.get("LITELLM_MODE")).toMatchObject({ status: "ok", detail: "running PRODUCTION, spec PRODUCTION" });
+    expect([...items.values()].filter((i) => i.status === "fail"), r.stdout).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  }, 90_000);
 });
 
 describe("gatekit probe", () => {

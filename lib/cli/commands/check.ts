@@ -2,17 +2,20 @@
 // against the live deployment. Exit 0 all ✓, 1 any ✗, 2 unusable input.
 import { parseArgs } from "node:util";
 import { runChecks } from "../../ops/check.ts";
-import { targetOf } from "../../ops/target.ts";
+import { TargetError, targetOf } from "../../ops/target.ts";
 import { cliVars } from "../env-file.ts";
 import { load } from "./validate.ts";
 
-const HELP = `usage: gatekit check <env> [--url URL] [--health-url URL] [--no-traffic] [--json]
+export const HELP = `usage: gatekit check <env> [--url URL] [--health-url URL] [--no-traffic] [--json]
 
 Checks the running deployment against its spec: liveliness and readiness on the health port, /v1/models with
 the master key, one small chat per chat model (--no-traffic skips them), the gateway's effective settings
 (live workers, LITELLM_MODE, health app and port, recycling, pool limit, request_timeout, routing, cooldowns,
 retries), Postgres connections in use against max_connections, Redis reachable with its password.
---url checks any running gateway (LiteLLM's proxy too: what it doesn't expose is reported as ?).`;
+--url checks any running gateway (LiteLLM's proxy too: what it doesn't expose is reported as ?); live workers
+are counted by the separate health app only, so with --url pass --health-url too (else they are reported as ?).
+Exit 0: every item ✓ (or ?). 1: any ✗, each with its fix. 2: unusable input (no such spec, a URL that is not
+http(s)).`;
 
 const MARK = { ok: "✓", fail: "✗", unknown: "?" } as const;
 
@@ -29,7 +32,8 @@ export async function run(args: string[]): Promise<number> {
   try {
     target = targetOf(env, values, cliVars());
   } catch (e) {
-    return console.error(`gatekit check: ${(e as Error).message}`), 2;
+    if (!(e instanceof TargetError)) throw e;
+    return console.error(`gatekit check: ${e.message}`), 2;
   }
   const items = await runChecks(target, env?.spec, { traffic: !values["no-traffic"] });
   const failed = items.filter((i) => i.status === "fail").length;

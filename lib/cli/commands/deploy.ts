@@ -14,18 +14,20 @@ import { localImagesOf } from "../../model/images.ts";
 import { resolveEnvironment } from "../../model/resolve.ts";
 import type { Environment } from "../../spec/schema.ts";
 import { cliVars } from "../env-file.ts";
-import { envFileHint, load } from "./validate.ts";
+import { envFileHint, load, otherEnvironments } from "./validate.ts";
 
 type Action = "deploy" | "destroy";
 
-const help = (action: Action) => `usage: gatekit ${action} <env> [--out cdktf.out]
+export const help = (action: Action) => `usage: gatekit ${action} <env> [--out cdktf.out]
 
 ${action === "deploy"
     ? "Validates and synthesizes the environment's stack, builds the local images its spec asks for (images: local),\nthen runs `cdktf deploy` for that stack. Secrets come from the environment or .env, as TF_VAR_ inputs."
     : "Runs `cdktf destroy` for the environment's stack: its containers, networks and managed volumes go;\nvolumes the spec retains (postgres.retain_volume) stay."}
-Stops before changing anything when Terraform can't install the Docker provider, and says how to set up a
-provider mirror (air-gapped hosts).`;
+Stops before changing anything when Terraform can't install the stack's providers, and says how to set up a
+provider mirror (air-gapped hosts); and (exit 2) when another spec of environments/ can't be read, since the
+check that no two stacks share host ports, volumes or networks would be incomplete.`;
 
+export const HELP = help("deploy");
 export const run = (args: string[]) => runStack("deploy", args);
 
 export async function runStack(action: Action, args: string[]): Promise<number> {
@@ -34,9 +36,11 @@ export async function runStack(action: Action, args: string[]): Promise<number> 
   if (positionals.length !== 1) return console.error(help(action)), 2;
   const env = load(positionals, false)?.[0];
   if (!env) return 2;
+  const others = otherEnvironments(action, [env]);
+  if (!others) return 2;
   const vars = cliVars();
   try {
-    synthesize([env], { outdir: values.out, vars, all: load([], false) ?? [env] });
+    synthesize([env], { outdir: values.out, vars, all: [env, ...others] });
   } catch (e) {
     if (!(e instanceof RuleErrors)) throw e;
     return console.error(e.message + envFileHint(e.findings)), 1;

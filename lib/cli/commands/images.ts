@@ -4,7 +4,7 @@ import { buildImages, ImageBuildError, LOCAL_IMAGES, type ImageName } from "../.
 import { localImagesOf } from "../../model/images.ts";
 import { listEnvironmentFiles, loadEnvironment, SpecError } from "../../spec/load.ts";
 
-const HELP = `usage: gatekit images build [env|image …]
+export const HELP = `usage: gatekit images build [env|image …]
 
 Builds local images without a registry: for an environment, every image its stack runs from a local build
 (gateway, postgres, redis, and the load balancer with several instances); or the named images

@@ -1,14 +1,16 @@
 // gatekit probe <env> [--url URL] [--concurrency N] [--json]: every deployment of model_list, probed by the gateway.
 import { parseArgs } from "node:util";
-import { probeDeployments, probeTable } from "../../ops/probe.ts";
-import { targetOf } from "../../ops/target.ts";
+import { ProbeError, probeDeployments, probeTable } from "../../ops/probe.ts";
+import { TargetError, targetOf } from "../../ops/target.ts";
 import { cliVars } from "../env-file.ts";
 import { load } from "./validate.ts";
 
-const HELP = `usage: gatekit probe <env> [--url URL] [--concurrency 8] [--json]
+export const HELP = `usage: gatekit probe <env> [--url URL] [--concurrency 8] [--json]
 
 Calls every deployment of the running gateway's model_list (not only every model name) once, from the gateway
-itself, a few at a time: latency, tokens, and the error class of each failure. Exit 1 when any fails.`;
+itself, a few at a time: latency, tokens, and the error class of each failure.
+Exit 0: every deployment answered. 1: one failed, or the gateway could not be asked (unreachable, master key
+refused). 2: unusable input (no such spec, a URL that is not http(s)).`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -19,13 +21,21 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length > 1 || (!positionals.length && !values.url)) return console.error(HELP), 2;
   const env = positionals.length ? load(positionals, false)?.[0] : undefined;
   if (positionals.length && !env) return 2;
+  let target;
   try {
-    const { rows, note } = await probeDeployments(targetOf(env, values, cliVars()), Math.max(1, Number(values.concurrency) || 8));
+    target = targetOf(env, values, cliVars());
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    return console.error(`gatekit probe: ${e.message}`), 2;
+  }
+  try {
+    const { rows, note } = await probeDeployments(target, Math.max(1, Number(values.concurrency) || 8));
     if (values.json) console.log(JSON.stringify({ deployments: rows, note }, null, 2));
     else console.log(`${probeTable(rows)}${note ? `\n(${note})` : ""}\n\n${rows.filter((r) => r.ok).length} of ${rows.length} deployments answered`);
     return rows.every((r) => r.ok) ? 0 : 1;
   } catch (e) {
-    console.error(`gatekit probe: ${(e as Error).message}`);
+    if (!(e instanceof ProbeError)) throw e;
+    console.error(`gatekit probe: ${e.message}`);
     return 1;
   }
 }

@@ -11,7 +11,7 @@ import { isKubernetes } from "../../spec/schema.ts";
 import { cliVars } from "../env-file.ts";
 import { load } from "./validate.ts";
 
-const HELP = `usage: gatekit render <env> --format yaml [--out DIR] [--split] [--unchecked]
+export const HELP = `usage: gatekit render <env> --format yaml [--out DIR] [--split] [--unchecked]
 
 Writes the Kubernetes objects of a kubernetes-target environment as plain YAML: byte-stable (sorted keys, no
 timestamps), every object validated strictly against the Kubernetes schemas first. Without --out, one stream

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { review, reviewFails, toMarkdown } from "../../review/index.ts";
 
-const HELP = `usage: gatekit review --base <git-ref> [--json] [--out report.md] [--plan] [--ack "reason"]
+export const HELP = `usage: gatekit review --base <git-ref> [--json] [--out report.md] [--plan] [--ack "reason"]
 
 Synthesizes the working tree and <git-ref> and reports, per environment stack, the resources added, changed,
 replaced and removed, rule findings new and fixed, and destructive changes (data volumes, data services,

@@ -4,8 +4,9 @@ import { parseArgs } from "node:util";
 import { loadEnvironment } from "../../spec/load.ts";
 import { recordSaltKey, readSaltLock, fingerprint } from "../../spec/salt-lock.ts";
 import { envRefName } from "../../gateway/config/schema.ts";
+import { cliVars } from "../env-file.ts";
 
-const HELP = `usage: gatekit salt-key record <env>
+export const HELP = `usage: gatekit salt-key record <env>
        gatekit salt-key rotate <env> --reason "why"
 
 record: write the fingerprint of the environment's salt key (from its secrets.salt_key variable) to
@@ -19,7 +20,7 @@ export async function run(args: string[]): Promise<number> {
   if ((action !== "record" && action !== "rotate") || !name) return console.error(HELP), 2;
   const env = loadEnvironment(name);
   const variable = envRefName(env.spec.secrets.salt_key)!;
-  const saltKey = process.env[variable];
+  const saltKey = cliVars()[variable]; // the environment, else .env: the same source as validate and deploy
   if (!saltKey) return console.error(`gatekit salt-key: ${variable} is not set; export it (or put it in .env) and run again`), 2;
   const current = readSaltLock(env.file);
   if (action === "record" && current && current.salt_key_sha256 !== fingerprint(saltKey)) {

@@ -5,12 +5,14 @@ import { parseArgs } from "node:util";
 import { ManifestErrors, RuleErrors, synthesize } from "../../infra/app.ts";
 import { hasErrors } from "../../rules/index.ts";
 import { cliVars } from "../env-file.ts";
-import { load } from "./validate.ts";
+import { load, otherEnvironments } from "./validate.ts";
 
-const HELP = `usage: gatekit synth [env …] [--out cdktf.out] [--json] [--unchecked]
+export const HELP = `usage: gatekit synth [env …] [--out cdktf.out] [--json] [--unchecked]
 
 Validates the environments (all by default) and synthesizes one stack per environment — Docker or Kubernetes,
-by the spec's target — into <out>/stacks/<env>/cdk.tf.json. Refuses (exit 1) on rule errors; --unchecked synthesizes anyway (plan reviews).`;
+by the spec's target — into <out>/stacks/<env>/cdk.tf.json. Refuses (exit 1) on rule errors; --unchecked synthesizes anyway (plan reviews).
+Named environments are also checked against every other spec of environments/ (no shared host ports, volumes
+or networks): when one of those can't be read, synth stops (exit 2) naming it; with --unchecked it warns instead.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -20,7 +22,10 @@ export async function run(args: string[]): Promise<number> {
   if (values.help) return console.log(HELP), 0;
   const envs = load(positionals, values.json ?? false);
   if (!envs) return 2;
-  const all = positionals.length ? (load([], false) ?? envs) : envs;
+  // Named environments are still checked against every other spec (shared host ports, volumes, networks).
+  const others = positionals.length ? otherEnvironments("synth", envs, { incompleteOk: values.unchecked }) : [];
+  if (!others) return 2;
+  const all = [...envs, ...others];
   for (const env of envs) rmSync(join(values.out, "stacks", env.name), { recursive: true, force: true });
   try {
     const findings = synthesize(envs, { outdir: values.out, vars: cliVars(), unchecked: values.unchecked, all });

@@ -1,15 +1,16 @@
 // gatekit validate [env|file …] [--json]: every spec against the production rules; all findings at once.
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { hostPortFindings } from "../../deploy/host-ports.ts";
-import { formatIssue, loadEnvironments, SpecError } from "../../spec/load.ts";
+import { formatIssue, listEnvironmentFiles, loadEnvironment, loadEnvironments, SpecError, type SpecIssue } from "../../spec/load.ts";
 import { isKubernetes, type Environment } from "../../spec/schema.ts";
 import { buildManifests } from "../../k8s/manifests.ts";
 import { formatSchemaIssue, SCHEMA_VERSION, SUPPORTED_RANGE, validateManifests, type SchemaIssue } from "../../k8s/validate.ts";
 import { checkEnvironments, connectionBudget, formatFindings, hasErrors, type Finding } from "../../rules/index.ts";
 import { cliVars } from "../env-file.ts";
 
-const HELP = `usage: gatekit validate [env|file …] [--json] [--skip-secrets]
+export const HELP = `usage: gatekit validate [env|file …] [--json] [--skip-secrets]
 
 Checks environments/<env>.yaml (all of them by default) against the production rules. Secret values come
 from the environment and a .env file; the ports the stacks publish must be free on a local Docker host.
@@ -40,6 +41,37 @@ export function load(names: string[], json: boolean): Environment[] | undefined 
     else console.error(`gatekit: the spec could not be read:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
     return undefined;
   }
+}
+
+/**
+ * The other specs of environments/, for the rules that compare environments (NoSharedHostResources: host ports,
+ * volumes and networks two stacks must not share). Each is loaded on its own, so one bad file never hides the
+ * others. When one can't be read, that comparison would be incomplete: the command stops (undefined, exit 2)
+ * naming the file — unless `incompleteOk` (synth --unchecked), which only warns.
+ */
+export function otherEnvironments(command: string, named: Environment[], opts: { incompleteOk?: boolean } = {}): Environment[] | undefined {
+  const mine = new Set(named.map((e) => resolve(e.file)));
+  const envs: Environment[] = [];
+  const issues: SpecIssue[] = [];
+  for (const file of listEnvironmentFiles()) {
+    if (mine.has(resolve(file))) continue;
+    try {
+      envs.push(loadEnvironment(file));
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  if (!issues.length) return envs;
+  const files = [...new Set(issues.map((i) => i.file))];
+  const problems = issues.map((i) => `  ${formatIssue(i)}`).join("\n");
+  const what = `the cross-environment check (NoSharedHostResources: host ports, volumes and networks shared with ${files.join(", ")}) is incomplete`;
+  if (opts.incompleteOk) {
+    console.error(`gatekit ${command}: warning: skipped ${files.join(", ")}, which could not be read, so ${what}:\n${problems}`);
+    return envs;
+  }
+  console.error(`gatekit ${command}: ${files.join(", ")} could not be read, so ${what}; nothing was done:\n${problems}\nFix ${files.length > 1 ? "them" : "it"} (or move ${files.length > 1 ? "them" : "it"} out of environments/) and run again.`);
+  return undefined;
 }
 
 /** Missing variables and no .env at all: the usual first-run mistake, said once. */

@@ -79,6 +79,26 @@ export interface AlertingSettings {
   budgetRepeatMs: number;
 }
 
+/**
+ * The settings a gateway runs with for a LiteLLM config, its defaults filled in — the one place those defaults
+ * live. The gateway loads with it, `/gatekit/settings` reports it, and `gatekit check` computes what a spec's
+ * `litellm` section should run with from it. Values as LiteLLM names them (seconds, not ms).
+ */
+export function effectiveSettings(cfg: LitellmConfig) {
+  const { litellm_settings: ls, router_settings: rs, general_settings: gs } = cfg;
+  return {
+    request_timeout: ls.request_timeout ?? rs.timeout ?? 600,
+    database_connection_pool_limit: gs.database_connection_pool_limit ?? 10,
+    routing_strategy: rs.routing_strategy ?? "simple-shuffle",
+    allowed_fails: rs.allowed_fails ?? ls.allowed_fails ?? 3,
+    cooldown_time: rs.cooldown_time ?? ls.cooldown_time ?? 5,
+    num_retries: rs.num_retries ?? ls.num_retries ?? 0,
+    retry_policy: rs.retry_policy ?? {},
+  };
+}
+
+export type EffectiveSettings = ReturnType<typeof effectiveSettings>;
+
 /** Settings gatekit reads; others the schema knows are accepted and reported as not implemented. */
 const IMPLEMENTED = new Set([
   "model_list", "litellm_settings.request_timeout", "litellm_settings.num_retries", "litellm_settings.json_logs",
@@ -122,7 +142,8 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
     else warnings.push(`${file} ${p}: environment variable ${name} is not set; treated as unset`);
   });
   const cfg = parsed.data;
-  const requestTimeoutMs = 1000 * (cfg.litellm_settings.request_timeout ?? cfg.router_settings.timeout ?? 600);
+  const effective = effectiveSettings(cfg);
+  const requestTimeoutMs = 1000 * effective.request_timeout;
   const deployments = cfg.model_list.map((d, i) => {
     const params = resolve(d.litellm_params, `model_list[${i}].litellm_params`, d.litellm_params.mock_response === undefined);
     return toDeployment(d.model_name, params, d.model_info, requestTimeoutMs, cfg.router_settings.stream_timeout);
@@ -141,10 +162,10 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
     file: opts.file, raw: cfg, masterKey: masterKey || undefined, saltKey: opts.env.LITELLM_SALT_KEY || masterKey || undefined,
     storeModelsInDb: gs.store_model_in_db ?? false, deployments, groups, requestTimeoutMs,
     maxBodyBytes: Math.round((cfg.general_settings.max_request_size_mb ?? 10) * 1024 * 1024),
-    numRetries: cfg.router_settings.num_retries ?? cfg.litellm_settings.num_retries ?? 0,
+    numRetries: effective.num_retries,
     database: databaseUrl
       ? {
-          url: databaseUrl, poolLimit: gs.database_connection_pool_limit ?? 10, connectionTimeoutMs: 1000 * (gs.database_connection_timeout ?? 60),
+          url: databaseUrl, poolLimit: effective.database_connection_pool_limit, connectionTimeoutMs: 1000 * (gs.database_connection_timeout ?? 60),
           batchWriteMs: 1000 * (gs.proxy_batch_write_at ?? 10), allowWhenDown: gs.allow_requests_on_db_unavailable ?? false, spendLogs: !gs.disable_spend_logs,
           keyCacheTtlMs: 1000 * (gs.user_api_key_cache_ttl ?? 60),
         }

@@ -3,7 +3,7 @@
 //   simple-shuffle          weighted random by weight, else rpm, else tpm, else uniform
 //   least-busy              fewest requests in flight (in this worker)
 //   latency-based-routing   random among deployments within `lowest_latency_buffer` of the fastest recent latency
-import type { GatewayConfig, ResolvedDeployment } from "../config/load.ts";
+import { effectiveSettings, type GatewayConfig, type ResolvedDeployment } from "../config/load.ts";
 import type { RetryPolicyKey } from "../config/schema.ts";
 import { GatewayError } from "../errors.ts";
 import type { ErrorClass } from "../providers/types.ts";
@@ -105,15 +105,8 @@ export class Router {
 
 /** The router's effective settings, LiteLLM's defaults filled in (router_settings win over litellm_settings). */
 export function routerSettings(config: GatewayConfig) {
-  const rs = config.raw.router_settings;
-  const ls = config.raw.litellm_settings;
-  return {
-    strategy: rs.routing_strategy ?? "simple-shuffle",
-    allowedFails: rs.allowed_fails ?? ls.allowed_fails ?? 3,
-    cooldownSeconds: rs.cooldown_time ?? ls.cooldown_time ?? 5,
-    numRetries: config.numRetries,
-    retryPolicy: rs.retry_policy ?? {},
-  };
+  const e = effectiveSettings(config.raw);
+  return { strategy: e.routing_strategy, allowedFails: e.allowed_fails, cooldownSeconds: e.cooldown_time, numRetries: config.numRetries, retryPolicy: e.retry_policy };
 }
 
 function weighted(pool: ResolvedDeployment[]): ResolvedDeployment {
