@@ -2,9 +2,7 @@
 // against the live deployment. Exit 0 all ✓, 1 any ✗, 2 unusable input.
 import { parseArgs } from "node:util";
 import { runChecks } from "../../ops/check.ts";
-import { TargetError, targetOf } from "../../ops/target.ts";
-import { cliVars } from "../env-file.ts";
-import { load } from "./validate.ts";
+import { targetFromArgs } from "../target-args.ts";
 
 export const HELP = `usage: gatekit check <env> [--url URL] [--health-url URL] [--no-traffic] [--json]
 
@@ -25,16 +23,9 @@ export async function run(args: string[]): Promise<number> {
     options: { url: { type: "string" }, "health-url": { type: "string" }, "no-traffic": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) return console.log(HELP), 0;
-  if (positionals.length > 1 || (!positionals.length && !values.url)) return console.error(HELP), 2;
-  const env = positionals.length ? load(positionals, false)?.[0] : undefined;
-  if (positionals.length && !env) return 2;
-  let target;
-  try {
-    target = targetOf(env, values, cliVars());
-  } catch (e) {
-    if (!(e instanceof TargetError)) throw e;
-    return console.error(`gatekit check: ${e.message}`), 2;
-  }
+  const resolved = targetFromArgs("check", HELP, { positionals, values });
+  if (resolved === 2) return 2;
+  const { env, target } = resolved;
   const items = await runChecks(target, env?.spec, { traffic: !values["no-traffic"] });
   const failed = items.filter((i) => i.status === "fail").length;
   if (values.json) console.log(JSON.stringify({ target: { api: target.api, health: target.health }, items, failed }, null, 2));

@@ -1,9 +1,7 @@
 // gatekit probe <env> [--url URL] [--concurrency N] [--json]: every deployment of model_list, probed by the gateway.
 import { parseArgs } from "node:util";
 import { ProbeError, probeDeployments, probeTable } from "../../ops/probe.ts";
-import { TargetError, targetOf } from "../../ops/target.ts";
-import { cliVars } from "../env-file.ts";
-import { load } from "./validate.ts";
+import { targetFromArgs } from "../target-args.ts";
 
 export const HELP = `usage: gatekit probe <env> [--url URL] [--concurrency 8] [--json]
 
@@ -18,16 +16,9 @@ export async function run(args: string[]): Promise<number> {
     options: { url: { type: "string" }, concurrency: { type: "string", default: "8" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) return console.log(HELP), 0;
-  if (positionals.length > 1 || (!positionals.length && !values.url)) return console.error(HELP), 2;
-  const env = positionals.length ? load(positionals, false)?.[0] : undefined;
-  if (positionals.length && !env) return 2;
-  let target;
-  try {
-    target = targetOf(env, values, cliVars());
-  } catch (e) {
-    if (!(e instanceof TargetError)) throw e;
-    return console.error(`gatekit probe: ${e.message}`), 2;
-  }
+  const resolved = targetFromArgs("probe", HELP, { positionals, values });
+  if (resolved === 2) return 2;
+  const { target } = resolved;
   try {
     const { rows, note } = await probeDeployments(target, Math.max(1, Number(values.concurrency) || 8));
     if (values.json) console.log(JSON.stringify({ deployments: rows, note }, null, 2));
