@@ -1,6 +1,6 @@
 // gatekit logs <env> [service] [-f] [--since 10m]: one service's logs (gateway_1, or a role: gateway) or all.
 import { parseArgs } from "node:util";
-import { engineProblem, streamLogs } from "../../ops/docker.ts";
+import { streamLogs } from "../../ops/docker.ts";
 import { dockerEnvironment } from "./ops-env.ts";
 
 export const HELP = `usage: gatekit logs <env> [service] [-f|--follow] [--since 10m]
@@ -14,10 +14,8 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { follow: { type: "boolean", short: "f" }, since: { type: "string" }, help: { type: "boolean", short: "h" } } });
   if (values.help) return console.log(HELP), 0;
   if (positionals.length > 2) return console.error(HELP), 2;
-  const env = dockerEnvironment("logs", positionals[0], HELP);
+  const env = await dockerEnvironment("logs", positionals[0], HELP);
   if (!env) return 2;
-  const problem = await engineProblem(env);
-  if (problem) return console.error(`gatekit logs ${env.name}: ${problem}.`), 2;
   let failed;
   try {
     failed = await streamLogs(env, { service: positionals[1], follow: values.follow, since: values.since, write: (l) => console.log(l) });

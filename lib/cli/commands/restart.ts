@@ -1,6 +1,6 @@
 // gatekit restart <env>: the gateway instances one at a time, each healthy again before the next.
 import { parseArgs } from "node:util";
-import { engineProblem, rollingRestart } from "../../ops/docker.ts";
+import { rollingRestart } from "../../ops/docker.ts";
 import { dockerEnvironment } from "./ops-env.ts";
 
 export const HELP = `usage: gatekit restart <env>
@@ -15,10 +15,8 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
   if (values.help) return console.log(HELP), 0;
   if (positionals.length > 1) return console.error(HELP), 2;
-  const env = dockerEnvironment("restart", positionals[0], HELP);
+  const env = await dockerEnvironment("restart", positionals[0], HELP);
   if (!env) return 2;
-  const problem = await engineProblem(env);
-  if (problem) return console.error(`gatekit restart ${env.name}: ${problem}.`), 2;
   try {
     await rollingRestart(env, (l) => console.log(l));
     return 0;

@@ -1,6 +1,6 @@
 // gatekit status <env> [--json]: the stack's containers with state, health, uptime and restarts.
 import { parseArgs } from "node:util";
-import { engineProblem, stackStatus } from "../../ops/docker.ts";
+import { stackStatus } from "../../ops/docker.ts";
 import { dockerEnvironment } from "./ops-env.ts";
 
 export const HELP = `usage: gatekit status <env> [--json]
@@ -13,10 +13,8 @@ export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   if (values.help) return console.log(HELP), 0;
   if (positionals.length > 1) return console.error(HELP), 2;
-  const env = dockerEnvironment("status", positionals[0], HELP);
+  const env = await dockerEnvironment("status", positionals[0], HELP);
   if (!env) return 2;
-  const problem = await engineProblem(env);
-  if (problem) return console.error(`gatekit status ${env.name}: ${problem}.`), 2;
   const rows = await stackStatus(env);
   if (values.json) console.log(JSON.stringify(rows, null, 2));
   else {
