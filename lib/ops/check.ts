@@ -20,7 +20,7 @@ export interface Target {
 }
 
 type Json = Record<string, unknown>;
-type Answer = { status: number; body: unknown; url: string };
+type Answer = { status: number; body: unknown; text: string; url: string };
 
 /** An object of a JSON answer, or undefined for anything else (text, an array, null). */
 const object = (v: unknown): Json | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
@@ -43,7 +43,7 @@ export async function runChecks(target: Target, spec: Spec | undefined, opts: { 
   const items: CheckItem[] = [];
   const add = (name: string, ok: boolean | undefined, detail: string, fix?: string) =>
     items.push({ name, status: ok === undefined ? "unknown" : ok ? "ok" : "fail", detail, ...(ok === false && fix ? { fix } : {}) });
-  const get = (url: string) => fetchJson(url, { headers: target.masterKey ? { authorization: `Bearer ${target.masterKey}` } : {} });
+  const get = (url: string) => callGateway(target, url);
 
   const live = await get(`${target.health}/health/liveliness`);
   add("liveliness", live.status === 200 && live.body === "I'm alive!", `${live.url} → ${describe(live)}`,
@@ -84,8 +84,7 @@ export async function runChecks(target: Target, spec: Spec | undefined, opts: { 
 
 async function chat(target: Target, model: string, keyRefused: boolean, add: (name: string, ok: boolean, detail: string, fix?: string) => void) {
   const t0 = performance.now();
-  const res = await fetchJson(`${target.api}/v1/chat/completions`, {
-    method: "POST", headers: { "content-type": "application/json", ...(target.masterKey ? { authorization: `Bearer ${target.masterKey}` } : {}) },
+  const res = await callGateway(target, `${target.api}/v1/chat/completions`, {
     body: JSON.stringify({ model, messages: [{ role: "user", content: "ping" }], max_tokens: 1 }),
   });
   const error = object(object(res.body)?.error);
@@ -158,22 +157,35 @@ function redis(r: Json | undefined, spec: Spec, add: Add): void {
 }
 
 /** The answer (status 0 and the cause as body when nothing answers: refused, unknown host, timeout). */
-async function fetchJson(url: string, init: RequestInit): Promise<Answer> {
+/**
+ * A call with the master key (a POST when there is a body): the status and the body, parsed when it is JSON; status
+ * 0 with the cause when nothing answered.
+ */
+export async function callGateway(target: Target, url: string, init: { body?: string; timeoutMs?: number } = {}): Promise<Answer> {
+  const headers: Record<string, string> = {
+    ...(init.body ? { "content-type": "application/json" } : {}),
+    ...(target.masterKey ? { authorization: `Bearer ${target.masterKey}` } : {}),
+  };
   try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, { method: init.body ? "POST" : "GET", headers, body: init.body, signal: AbortSignal.timeout(init.timeoutMs ?? 30_000) });
     const text = await res.text();
-    try {
-      return { url, status: res.status, body: JSON.parse(text) };
-    } catch {
-      return { url, status: res.status, body: text };
-    }
+    return { url, status: res.status, text, body: parseOr(text) };
   } catch (e) {
-    return { url, status: 0, body: fetchCause(e) };
+    return { url, status: 0, text: "", body: fetchCause(e) };
+  }
+}
+
+/** The JSON in `text`, or the text itself. */
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
 /** Why a fetch failed, in words: "connect ECONNREFUSED 127.0.0.1:4910", not "fetch failed". */
-export function fetchCause(e: unknown): string {
+function fetchCause(e: unknown): string {
   const err = e as Error & { cause?: Error & { code?: string } };
   if (err?.name === "TimeoutError") return "no answer within the timeout";
   return err?.cause instanceof Error ? err.cause.message || err.cause.code || String(err.cause) : (err?.message ?? String(e));

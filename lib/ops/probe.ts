@@ -1,6 +1,6 @@
 // `gatekit probe`: one small call to every deployment of model_list (not only every model name), made by the
 // gateway itself (its network, its credentials), with a bound on concurrency; latency, tokens, error class.
-import { fetchCause, type Target } from "./check.ts";
+import { callGateway, type Target } from "./check.ts";
 
 /** The gateway could not be asked: unreachable, the master key refused, an unexpected answer. Says what to do. */
 export class ProbeError extends Error {}
@@ -17,31 +17,19 @@ export interface ProbeRow {
   error: string | null;
 }
 
-/** GET with the master key: the answer's status and JSON body, or a ProbeError saying why and what to do. */
+/** GET with the master key: the answer, or a ProbeError saying why and what to do. */
 async function getJson(target: Target, path: string): Promise<{ status: number; body: unknown; text: string }> {
-  const url = `${target.api}${path}`;
-  const headers: Record<string, string> = target.masterKey ? { authorization: `Bearer ${target.masterKey}` } : {};
-  let res: Response;
-  let text: string;
-  try {
-    res = await fetch(url, { headers, signal: AbortSignal.timeout(300_000) });
-    text = await res.text();
-  } catch (e) {
-    throw new ProbeError(`can't reach ${url} (${fetchCause(e)}): is the gateway running (gatekit status <env>), and is the address right (--url, or the spec's host.publish_address and gateway.port)?`);
+  const res = await callGateway(target, `${target.api}${path}`, { timeoutMs: 300_000 });
+  if (res.status === 0) {
+    throw new ProbeError(`can't reach ${res.url} (${String(res.body)}): is the gateway running (gatekit status <env>), and is the address right (--url, or the spec's host.publish_address and gateway.port)?`);
   }
   if (res.status === 401 || res.status === 403) {
     const variable = target.keyVariable ?? "LITELLM_MASTER_KEY";
     throw new ProbeError(target.masterKey
-      ? `${url} refused the master key (${res.status}): ${variable} (environment or .env) is not the key this deployment runs with; set it to that key`
-      : `${url} needs the master key (${res.status}): set ${variable} (in the environment or .env) to the deployment's master key`);
+      ? `${res.url} refused the master key (${res.status}): ${variable} (environment or .env) is not the key this deployment runs with; set it to that key`
+      : `${res.url} needs the master key (${res.status}): set ${variable} (in the environment or .env) to the deployment's master key`);
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
+  return res;
 }
 
 export async function probeDeployments(target: Target, concurrency: number): Promise<{ rows: ProbeRow[]; note?: string }> {

@@ -9,7 +9,8 @@ const DURATION = expected('a duration such as "30s", "10m", "24h" or "30d"');
 const LIMIT = expected("a whole number ≥ 0, or null");
 const USD = expected("a number of USD ≥ 0, or null");
 const SK = expected('a string starting with "sk-"');
-const duration = z.string(DURATION).regex(/^\s*\d+\s*[smhd]\s*$/, DURATION);
+const DURATION_FORM = /^\s*(\d+)\s*([smhd])\s*$/;
+const duration = z.string(DURATION).regex(DURATION_FORM, DURATION);
 const limit = z.number(LIMIT).int(LIMIT).nonnegative(LIMIT);
 
 const fields = z.object({
@@ -32,6 +33,14 @@ export type KeyFields = z.infer<typeof fields>;
 
 export const parseGenerate = (body: unknown) => parse(generateBody, body);
 export const parseUpdate = (body: unknown) => parse(updateBody, body);
+
+const UNIT_MS = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 } as const;
+
+/** LiteLLM's durations ("30s", "10m", "24h", "30d") in ms, for a duration the body check let through. */
+export function durationMs(text: string): number {
+  const [, count, unit] = DURATION_FORM.exec(text)!;
+  return Number(count) * UNIT_MS[unit as keyof typeof UNIT_MS];
+}
 
 /** The first problem as a 400 that names the field (also as `param`) and what it takes. */
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { GatewayError } from "../errors.ts";
 import type { Pool } from "./db.ts";
-import type { KeyFields } from "./key-fields.ts";
+import { durationMs, type KeyFields } from "./key-fields.ts";
 import type { KeyShare } from "./key-share.ts";
 
 export interface VirtualKey {
@@ -28,13 +28,6 @@ export const hashKey = (key: string) => createHash("sha256").update(key).digest(
 
 const FIELDS = ["key_alias", "max_budget", "budget_duration", "models", "tpm_limit", "rpm_limit", "max_parallel_requests", "metadata", "blocked"] as const;
 const UNIQUE_VIOLATION = "23505";
-
-/** LiteLLM's durations: "30s", "10m", "24h", "30d". */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)\s*([smhd])$/.exec(text.trim());
-  if (!m) throw new GatewayError(400, "BadRequestError", `duration must look like 30s, 10m, 24h or 30d, got "${text}"`, "duration");
-  return Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as "s" | "m" | "h" | "d"];
-}
 
 export interface KeyStoreOptions {
   /** `allow_requests_on_db_unavailable`: known keys keep working while the database is down. */
@@ -189,7 +182,7 @@ export class KeyStore {
 }
 
 const toHash = (keyOrHash: string) => (keyOrHash.startsWith("sk-") ? hashKey(keyOrHash) : keyOrHash);
-const expiry = (duration: unknown) => (typeof duration === "string" ? new Date(Date.now() + parseDuration(duration)) : null);
+const expiry = (duration: unknown) => (typeof duration === "string" ? new Date(Date.now() + durationMs(duration)) : null);
 const normalize = (r: VirtualKey): VirtualKey => ({ ...r, spend: Number(r.spend), max_budget: r.max_budget === null ? null : Number(r.max_budget), tpm_limit: r.tpm_limit === null ? null : Number(r.tpm_limit), rpm_limit: r.rpm_limit === null ? null : Number(r.rpm_limit) });
 
 /** LiteLLM's refusals for a virtual key on a model. */
