@@ -132,6 +132,7 @@ export class KeyStore {
   /** A spend batch landed: its amounts are in the keys' rows now. */
   settle(rows: { api_key: string; spend: number }[]): void {
     for (const { api_key, spend } of rows) {
+      if (!(spend > 0)) continue; // never added (addSpend skips it), nor stored
       const left = (this.unflushed.get(api_key) ?? 0) - spend;
       if (left > 1e-12) this.unflushed.set(api_key, left);
       else this.unflushed.delete(api_key);

@@ -75,13 +75,13 @@ export class SpendWriter {
     this.timer.unref();
   }
 
-  /** Off the hot path: a push onto the buffer, numbers made storable so one odd request can't fail a batch. */
+  /** On every request: a push onto the buffer, nothing more (the batch write makes the numbers storable). */
   add(row: SpendRow): void {
     if (this.buffer.length >= this.opts.maxBuffered) {
       this.buffer.shift();
       this.drop("buffer_full", 1);
     }
-    this.buffer.push(sanitize(row));
+    this.buffer.push(row);
   }
 
   get buffered(): number {
@@ -117,8 +117,8 @@ export class SpendWriter {
       this.writing = batch.length;
       const unwritten = await this.writeOrSplit(batch);
       this.writing = 0;
-      // Rows written now or by an earlier try, and rows set aside for bad data: none is pending any more.
-      this.opts.onSettled?.(unwritten.length ? batch.filter((r) => !unwritten.includes(r)) : batch);
+      // The rows before the unwritten ones were written (now or by an earlier try) or set aside: none is pending.
+      this.opts.onSettled?.(batch.slice(0, batch.length - unwritten.length));
       if (unwritten.length) {
         this.buffer.unshift(...unwritten);
         return;
@@ -129,8 +129,9 @@ export class SpendWriter {
 
   /**
    * Writes the rows; when the database rejects their data, halves the batch until the bad rows stand alone and
-   * sets only those aside. Returns the rows to retry after an error that may pass. A retried row never counts
-   * twice: the insert skips request ids already written.
+   * sets only those aside. Returns the rows to retry after an error that may pass — always a tail of `rows`, as
+   * the halves are written in order. A retried row never counts twice: the insert skips request ids already
+   * written.
    */
   private async writeOrSplit(rows: SpendRow[]): Promise<SpendRow[]> {
     try {
@@ -156,7 +157,7 @@ export class SpendWriter {
 
   private async write(rows: SpendRow[]): Promise<void> {
     const values: unknown[] = [];
-    const tuples = rows.map((r) => {
+    const tuples = rows.map(storable).map((r) => {
       const v = [r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens + r.completion_tokens, r.prompt_tokens, r.completion_tokens, r.startTime, r.endTime, r.model, r.model_id, r.model_group, r.api_base, r.user];
       return `(${v.map((x) => `$${values.push(x)}`).join(", ")})`;
     });
@@ -183,7 +184,8 @@ function isDataError(e: unknown): boolean {
 const tokens = (n: number) => (Number.isFinite(n) && n > 0 ? Math.min(Math.round(n), MAX_TOKENS) : 0);
 const validDate = (d: Date) => (d instanceof Date && !Number.isNaN(d.getTime()) ? d : new Date());
 
-function sanitize(r: SpendRow): SpendRow {
+/** Numbers and dates a column takes, so that one odd request (NaN tokens, a bad date) can't fail a batch. */
+function storable(r: SpendRow): SpendRow {
   return {
     ...r,
     spend: Number.isFinite(r.spend) && r.spend > 0 ? r.spend : 0,
