@@ -24,7 +24,9 @@ export interface RunExtras {
 }
 
 /** Runs the gateway; resolves with the exit code when it stops (after a drain, or at once on bad input). */
-export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = process.env, extras: RunExtras = {}): Promise<number> {
+/** Reads and fills process.env (DEV's env files, the embedded DATABASE_URL): the workers are forked with it. */
+export async function runGateway(argv: string[], extras: RunExtras = {}): Promise<number> {
+  const env = process.env;
   let opts;
   try {
     opts = parseGatewayArgs(argv, env);
@@ -41,7 +43,7 @@ export async function runGateway(argv: string[], env: NodeJS.ProcessEnv = proces
     console.error("gatekit gateway: no config: pass --config FILE (or set CONFIG_FILE_PATH), or --env NAME");
     return 2;
   }
-  const load = () => loadGatewayConfig({ file: extras.config === undefined ? opts.config : extras.source, config: extras.config, env: process.env });
+  const load = () => loadGatewayConfig({ file: extras.config === undefined ? opts.config : extras.source, config: extras.config, env });
   let config;
   try {
     config = load();
@@ -93,7 +95,7 @@ async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env
   try {
     // + 2: the one connection a draining worker keeps while its replacement opens its pool, and the primary's.
     const embedded = await startEmbeddedPostgres(env.GATEKIT_DATA_DIR || join(".gatekit", "data"), poolLimit * opts.numWorkers + 2);
-    process.env.DATABASE_URL = embedded.url;
+    env.DATABASE_URL = embedded.url; // the workers inherit it
     return embedded;
   } catch (e) {
     log.warn({ error: (e as Error).message }, "no embedded database: virtual keys and spend logs are off");
