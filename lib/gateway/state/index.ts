@@ -49,18 +49,14 @@ const DROPPED: Record<DropReason, string> = {
 
 /** The spend writer, logging an outage once and its end, and every row it gives up on with their count. */
 function spendWriter(pool: Pool, intervalMs: number, logger: Logger, onSettled: SpendEvents["onSettled"]): SpendWriter {
-  let failing = false;
   let fullAt: number | undefined; // the buffer_full count when this outage's first drop was logged
   const writer: SpendWriter = new SpendWriter(pool, {
     intervalMs, maxBuffered: 200_000, onSettled,
-    onError: (e) => {
-      if (!failing) logger.error({ error: e.message }, "spend logs could not be written; they stay buffered and are retried");
-      failing = true;
-    },
+    onError: (e) => logger.error({ error: e.message }, "spend logs could not be written; they stay buffered and are retried"),
     onRecovered: () => {
       const rows = fullAt === undefined ? 0 : writer.dropped.buffer_full - fullAt;
       logger[rows ? "error" : "warn"]({ droppedWhileFull: rows }, "spend logs are written again");
-      (failing = false), (fullAt = undefined);
+      fullAt = undefined;
     },
     onDropped: (reason, rows, rejected) => {
       if (reason === "buffer_full" && fullAt !== undefined) return; // counted; logged once per outage

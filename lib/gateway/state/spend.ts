@@ -49,7 +49,7 @@ export type DropReason = "buffer_full" | "invalid_row" | "shutdown";
 export interface SpendEvents {
   intervalMs: number;
   maxBuffered: number;
-  /** A write failed in a way that may pass (database down, schema not there yet); the rows wait. */
+  /** Writes began to fail in a way that may pass (database down, schema not there yet): once per outage; rows wait. */
   onError?: (e: Error) => void;
   /** A write succeeded after failures. */
   onRecovered?: () => void;
@@ -139,8 +139,8 @@ export class SpendWriter {
       return [];
     } catch (e) {
       if (!isDataError(e)) {
+        if (!this.failing) this.opts.onError?.(e as Error);
         this.failing = true;
-        this.opts.onError?.(e as Error);
         return rows;
       }
       if (rows.length === 1) return this.drop("invalid_row", 1, { requestId: rows[0]!.request_id, error: e as Error }), [];
