@@ -25,16 +25,20 @@ function implicitRefs(litellm: Spec["litellm"], base: string): SecretRef[] {
 /** Every reference inside any value (a spec, or a part of one such as its `litellm` section). */
 export function secretRefsIn(root: unknown, base = ""): SecretRef[] {
   const refs: SecretRef[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (isEnvRef(value)) refs.push({ path, variable: envRefName(value)! });
-    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`));
-    else if (value && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
-    }
-  };
-  walk(root, base);
+  for (const [path, value] of strings(root)) if (isEnvRef(value)) refs.push({ path: dotted(base, path), variable: envRefName(value)! });
   return refs;
 }
+
+/** Every string inside a value, with its path, depth first. */
+function* strings(value: unknown, path: (string | number)[] = []): Generator<[(string | number)[], string]> {
+  if (typeof value === "string") yield [path, value];
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* strings(v, [...path, i]);
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+}
+
+/** `model_list[0].litellm_params.api_key`, after `base`. */
+const dotted = (base: string, path: (string | number)[]) =>
+  path.reduce<string>((s, k) => (typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${k}` : k), base);
 
 /** The distinct variables a spec needs, e.g. for TF_VAR_* inputs. */
 export const secretVariables = (spec: Spec) => [...new Set(secretRefs(spec).map((r) => r.variable))].sort();
@@ -88,12 +92,8 @@ export function literalSecrets(litellm: unknown): LiteralSecret[] {
   }
   // Anywhere else: a URL that carries a password (redis_url, cache_params.url, api_base, …).
   const seen = new Set(out.map((o) => o.path.join(".")));
-  const walk = (v: unknown, path: (string | number)[]) => {
-    if (typeof v === "string") {
-      if (URL_WITH_PASSWORD.test(v) && !seen.has(path.join("."))) refuse(path, "a URL with a password in it", "REDIS_URL");
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
-  };
-  walk(litellm, []);
+  for (const [path, v] of strings(litellm)) {
+    if (URL_WITH_PASSWORD.test(v) && !seen.has(path.join("."))) refuse(path, "a URL with a password in it", "REDIS_URL");
+  }
   return out;
 }
