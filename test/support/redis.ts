@@ -1,4 +1,4 @@
-// A real redis-server for tests (Debian's package, installed by .ci/run), on a free loopback port with a
+// A real redis-server for tests (Debian's package; npm test's provisioning installs it), on a free loopback port with a
 // password; it can be stopped and started again on the same port (outage tests).
 import { execa, type ResultPromise } from "execa";
 import { mkdtempSync } from "node:fs";
