@@ -37,6 +37,8 @@ export class ConfigVolume extends Construct {
     this.loader = new Container(this, "loader", {
       name: `${s.containerName}-config`,
       image: props.image,
+      // The engine creates no container without a command (an image may have none); it never runs.
+      command: s.command.length ? s.command : undefined,
       start: false,
       mustRun: false,
       volumes: volumes.map((v) => ({ volumeName: v.volume.name, containerPath: v.folder })),

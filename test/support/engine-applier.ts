@@ -144,8 +144,8 @@ class Applier {
       await destroyResource(r.address, before);
       this.replaced.add(r.address);
     }
-    const attrs = await MAPPERS[r.type]!.create(body, { moduleDir: this.moduleDir, address: r.address, ignored: r.ignored });
-    this.state.resources.set(r.address, { hash, attrs, body });
+    const created = (attrs: Record<string, string>) => void this.state.resources.set(r.address, { hash, attrs, body });
+    created(await MAPPERS[r.type]!.create(body, { moduleDir: this.moduleDir, address: r.address, ignored: r.ignored, created }));
   }
 
   /** Terraform expressions the stacks use: variables, references to other resources, and a few functions. */
@@ -194,6 +194,8 @@ interface Context {
   moduleDir: string;
   address: string;
   ignored: string[];
+  /** Records what exists on the engine before a later step fails, so that a destroy removes it (as Terraform taints it). */
+  created(attrs: Record<string, string>): void;
 }
 
 interface Mapper {
@@ -256,6 +258,7 @@ async function createContainer(body: Json, ctx: Context): Promise<Record<string,
   const name = String(body.name);
   const { Id: id } = (await engine("POST", `/containers/create?name=${encodeURIComponent(name)}`, createBody(body))) as { Id: string };
   const attrs = { name, id, destroy_grace_seconds: String(body.destroy_grace_seconds ?? 0) };
+  ctx.created(attrs);
   const networks = (body.networks_advanced ?? []) as Json[];
   if (networks.length) {
     // The provider takes the container off the default network first (it was created on it), then attaches each.
