@@ -1,0 +1,319 @@
+// The spend journal: every spend row goes to an append-only file on local disk as its request is recorded, so
+// a crash of the gateway (kill -9, OOM, `docker kill`) loses no row the batch writer had not yet taken to
+// Postgres. One journal per worker (its own segment files): no lock and no IPC on the hot path, and one
+// fdatasync covers every row written since the last.
+//
+// What is kept: a row is written (write(2), into the kernel) at most COMMIT_MS after its response finished,
+// and synced to the disk (fdatasync) right after, one sync at a time. A crash of the process loses the rows of
+// the last COMMIT_MS at most — the kernel keeps what was written; a crash of the machine loses those not yet
+// synced as well (the last COMMIT_MS plus one sync). docs/spend.md states it with measured numbers.
+//
+// Rows leave the journal in the order they entered it (the batch writer's buffer is first-in, first-out):
+// each segment counts its rows and those that left (landed in Postgres, set aside, or dropped), writes that
+// count to a `.landed` mark beside it, and is deleted when all of them left. A restart replays the rest
+// (replay.ts); the insert skips request ids already stored, so a row replayed twice is still written once.
+import { closeSync, fdatasync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { SpendRow } from "./spend.ts";
+
+/** Rows wait at most this long in memory before they are written: the window a process crash can lose. */
+export const COMMIT_MS = 5;
+/** A segment is closed for appends at this size; it is deleted once all its rows have left. */
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+const SEGMENT = /^spend-([0-9a-z]+)-(\d+)-(\d+)\.jsonl$/;
+const markOf = (path: string) => `${path}.landed`;
+
+interface Segment {
+  path: string;
+  fd?: number;
+  /** Lines of the file that left before this process took it over (a replayed segment's mark). */
+  base: number;
+  /** Rows appended, and rows that left (in order). */
+  rows: number;
+  released: number;
+  bytes: number;
+}
+
+/** Segments in append order; rows leave from the oldest. Deletes a segment (and its mark) once all its rows left. */
+export class SegmentQueue {
+  readonly segments: Segment[] = [];
+
+  get rows(): number {
+    return this.segments.reduce((n, s) => n + s.rows - s.released, 0);
+  }
+
+  get bytes(): number {
+    return this.segments.reduce((n, s) => n + s.bytes, 0);
+  }
+
+  /** `n` rows left, oldest first. The segment being appended to (`active`) is rotated rather than deleted under it. */
+  release(n: number, active?: Segment): void {
+    for (const s of this.segments) {
+      if (n <= 0) break;
+      const take = Math.min(n, s.rows - s.released);
+      s.released += take;
+      n -= take;
+      if (s.released < s.rows || s === active) writeMark(s);
+    }
+    while (this.segments[0] && this.segments[0] !== active && this.segments[0].released === this.segments[0].rows) remove(this.segments.shift()!);
+  }
+}
+
+export interface JournalEvents {
+  /** Writing failed (disk full, I/O error): once; rows then live in memory only until the journal works again. */
+  onError?: (e: Error) => void;
+}
+
+/** One worker's journal under `dir`: segment files named for this run and process, never shared. */
+export class SpendJournal {
+  private readonly queue = new SegmentQueue();
+  private active!: Segment;
+  private pending: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private syncing = false;
+  private dirty = false;
+  private seq = 0;
+  private failed = false;
+  private readonly run = Date.now().toString(36);
+
+  constructor(private readonly dir: string, private readonly events: JournalEvents = {}) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.rotate();
+  }
+
+  /** On every request: the row's line is queued; a timer writes the queue COMMIT_MS later. */
+  append(row: SpendRow): void {
+    this.pending.push(`${JSON.stringify(row)}\n`);
+    this.active.rows++;
+    this.timer ??= setTimeout(() => this.commit(), COMMIT_MS);
+  }
+
+  /** `n` rows (the oldest) left: written to Postgres, set aside, or dropped. */
+  release(n: number): void {
+    const a = this.active;
+    this.queue.release(n, a);
+    // Everything in the active segment left: start a new one, so the disk holds no landed rows. Rows still
+    // queued for it have left too, and are not written.
+    if (a.rows > 0 && a.released === a.rows) {
+      this.pending = [];
+      this.rotate();
+      this.queue.segments.splice(this.queue.segments.indexOf(a), 1);
+      closeQuietly(a);
+      remove(a);
+    }
+  }
+
+  /** Rows in the journal that have not left it, and the bytes its segments hold. */
+  get rows(): number {
+    return this.queue.rows;
+  }
+
+  get bytes(): number {
+    return this.queue.bytes + this.pending.reduce((n, l) => n + l.length, 0);
+  }
+
+  /** Shutdown: what is queued is written and synced now; the files stay for the next start to replay. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.commit();
+    for (const s of this.queue.segments) {
+      if (s.fd === undefined) continue;
+      try {
+        fsyncSync(s.fd);
+      } catch {}
+      closeQuietly(s);
+    }
+  }
+
+  private rotate(): void {
+    const path = join(this.dir, `spend-${this.run}-${process.pid}-${String(this.seq++).padStart(6, "0")}.jsonl`);
+    this.active = { path, base: 0, rows: 0, released: 0, bytes: 0 };
+    this.queue.segments.push(this.active);
+  }
+
+  private commit(): void {
+    this.timer = undefined;
+    if (!this.pending.length) return;
+    const data = this.pending.join("");
+    this.pending = [];
+    const s = this.active;
+    try {
+      if (s.fd === undefined) {
+        s.fd = openSync(s.path, "a", 0o600);
+        syncDir(this.dir); // the new file's name is durable too
+      }
+      const bytes = Buffer.from(data);
+      for (let off = 0; off < bytes.length; ) off += writeSync(s.fd, bytes, off);
+      s.bytes += bytes.length;
+      if (this.failed) this.failed = false;
+    } catch (e) {
+      if (!this.failed) this.events.onError?.(e as Error);
+      this.failed = true;
+      return;
+    }
+    this.sync();
+    if (s.bytes >= SEGMENT_BYTES) {
+      this.rotate();
+      const fd = s.fd!;
+      s.fd = undefined;
+      fdatasync(fd, () => closeSync(fd));
+    }
+  }
+
+  /** One fdatasync at a time; rows written meanwhile are covered by the next one. */
+  private sync(): void {
+    if (this.syncing) return void (this.dirty = true);
+    const fd = this.active.fd;
+    if (fd === undefined) return;
+    this.syncing = true;
+    this.dirty = false;
+    fdatasync(fd, () => {
+      this.syncing = false;
+      if (this.dirty) this.sync();
+    });
+  }
+}
+
+/** A segment found on disk: the rows past its mark, in order. Lines that do not parse (a torn last write) are counted. */
+export interface FoundSegment {
+  path: string;
+  pid: number;
+  /** Lines its mark says have left. */
+  landed: number;
+  rows: SpendRow[];
+  torn: number;
+}
+
+/** The journal's segments on disk, oldest first; `pids`, when given, keeps only those written by these processes. */
+export function readSegments(dir: string, pids?: Set<number>): FoundSegment[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: FoundSegment[] = [];
+  for (const name of names.filter((n) => SEGMENT.test(n)).sort(bySegmentOrder)) {
+    const pid = Number(SEGMENT.exec(name)![2]);
+    if (pids && !pids.has(pid)) continue;
+    const path = join(dir, name);
+    const landed = readMark(path);
+    const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
+    const rows: SpendRow[] = [];
+    let torn = 0;
+    for (const line of lines.slice(landed)) {
+      try {
+        rows.push(revive(JSON.parse(line) as SpendRow));
+      } catch {
+        torn++;
+      }
+    }
+    found.push({ path, pid, landed, rows, torn });
+  }
+  return found;
+}
+
+/** A queue over segments found on disk, for their replay: deleting each once its rows have left. */
+export function queueOf(found: FoundSegment[]): SegmentQueue {
+  const q = new SegmentQueue();
+  for (const f of found) {
+    const s: Segment = { path: f.path, base: f.landed, rows: f.rows.length, released: 0, bytes: 0 };
+    if (s.rows === 0) remove(s);
+    else q.segments.push(s);
+  }
+  return q;
+}
+
+/** Run (time), then pid, then sequence: the order segments were written in. */
+function bySegmentOrder(a: string, b: string): number {
+  const [, ra, pa, sa] = SEGMENT.exec(a)!;
+  const [, rb, pb, sb] = SEGMENT.exec(b)!;
+  return ra!.length - rb!.length || ra!.localeCompare(rb!) || Number(pa) - Number(pb) || Number(sa) - Number(sb);
+}
+
+function readMark(path: string): number {
+  try {
+    const n = Number(readFileSync(markOf(path), "utf8"));
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Once per landed batch; unsynced: a lost mark only means rows replayed again, which the insert skips. */
+function writeMark(s: Segment): void {
+  try {
+    writeFileSync(markOf(s.path), String(s.base + s.released));
+  } catch {}
+}
+
+function remove(s: Segment): void {
+  rmSync(s.path, { force: true });
+  rmSync(markOf(s.path), { force: true });
+}
+
+function closeQuietly(s: Segment): void {
+  if (s.fd === undefined) return;
+  const fd = s.fd;
+  s.fd = undefined;
+  try {
+    closeSync(fd);
+  } catch {}
+}
+
+function syncDir(dir: string): void {
+  open(dir, "r", (err, fd) => {
+    if (err) return;
+    fsync(fd, () => closeSync(fd));
+  });
+}
+
+const revive = (r: SpendRow): SpendRow => ({ ...r, startTime: new Date(r.startTime), endTime: new Date(r.endTime) });
+
+/**
+ * Where the journal lives: GATEKIT_SPEND_JOURNAL_DIR (`off` turns it off); else, like the embedded database, the
+ * data folder outside PRODUCTION mode or when GATEKIT_DATA_DIR is set; else nowhere (undefined).
+ */
+export function spendJournalDir(mode: "PRODUCTION" | "DEV", env: NodeJS.ProcessEnv): string | undefined {
+  const set = env.GATEKIT_SPEND_JOURNAL_DIR;
+  if (set) return set === "off" ? undefined : resolve(set);
+  if (mode === "PRODUCTION" && !env.GATEKIT_DATA_DIR) return undefined;
+  return resolve(env.GATEKIT_DATA_DIR || join(".gatekit", "data"), "spend-journal");
+}
+
+/** One instance per journal folder: a live owner other than this process refuses the start; a dead one is a crash. */
+export function claimJournal(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const owner = join(dir, "owner.pid");
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(owner, "utf8"));
+  } catch {}
+  if (pid > 0 && pid !== process.pid && alive(pid)) {
+    throw new Error(`another gateway (pid ${pid}) is using the spend journal ${dir}; stop it, or set GATEKIT_SPEND_JOURNAL_DIR to another folder`);
+  }
+  writeFileSync(owner, String(process.pid));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The journal folder's segments and their bytes, as the primary watches them. */
+export function journalSize(dir: string): { bytes: number; segments: number } {
+  let bytes = 0;
+  let segments = 0;
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!SEGMENT.test(name)) continue;
+      segments++;
+      bytes += statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? 0;
+    }
+  } catch {}
+  return { bytes, segments };
+}
