@@ -1,23 +1,22 @@
 // The spend journal: every spend row goes to an append-only file on local disk as its request is recorded, so
 // a crash of the gateway (kill -9, OOM, `docker kill`) loses no row the batch writer had not yet taken to
-// Postgres. One journal per worker (its own segment files): no lock and no IPC on the hot path, and one
-// fdatasync covers every row written since the last.
+// Postgres. One journal per worker (its own segment files): no lock and no IPC on the hot path.
 //
-// What is kept: a row is written (write(2), into the kernel) at most COMMIT_MS after its response finished,
-// and synced to the disk (fdatasync) right after, one sync at a time. A crash of the process loses the rows of
-// the last COMMIT_MS at most — the kernel keeps what was written; a crash of the machine loses those not yet
-// synced as well (the last COMMIT_MS plus one sync). docs/spend.md states it with measured numbers.
+// What is kept: rows are written (write(2), into the kernel's page cache) at the end of the event-loop turn in
+// which their responses finished — one write for all of that turn's rows, before the worker reads any new
+// input — and synced to the disk (fdatasync) right after, one sync at a time covering everything written
+// before it (group commit). A crash of the process loses only rows of responses finished in the turn it died
+// in: what was written, the kernel keeps. A crash of the machine (or its disk) also loses what was not synced
+// yet: the rows of the sync in progress and of those waiting for it. docs/spend.md gives the numbers.
 //
 // Rows leave the journal in the order they entered it (the batch writer's buffer is first-in, first-out):
 // each segment counts its rows and those that left (landed in Postgres, set aside, or dropped), writes that
 // count to a `.landed` mark beside it, and is deleted when all of them left. A restart replays the rest
-// (replay.ts); the insert skips request ids already stored, so a row replayed twice is still written once.
+// (process/replay.ts); the insert skips request ids already stored, so a row replayed twice is written once.
 import { closeSync, fdatasync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { SpendRow } from "./spend.ts";
 
-/** Rows wait at most this long in memory before they are written: the window a process crash can lose. */
-export const COMMIT_MS = 5;
 /** A segment is closed for appends at this size; it is deleted once all its rows have left. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 const SEGMENT = /^spend-([0-9a-z]+)-(\d+)-(\d+)\.jsonl$/;
@@ -69,7 +68,7 @@ export class SpendJournal {
   private readonly queue = new SegmentQueue();
   private active!: Segment;
   private pending: string[] = [];
-  private timer?: NodeJS.Timeout;
+  private commitScheduled?: NodeJS.Immediate;
   private syncing = false;
   private dirty = false;
   private seq = 0;
@@ -81,11 +80,11 @@ export class SpendJournal {
     this.rotate();
   }
 
-  /** On every request: the row's line is queued; a timer writes the queue COMMIT_MS later. */
+  /** On every request: the row's line is queued, and written with the others of this event-loop turn at its end. */
   append(row: SpendRow): void {
     this.pending.push(`${JSON.stringify(row)}\n`);
     this.active.rows++;
-    this.timer ??= setTimeout(() => this.commit(), COMMIT_MS);
+    this.commitScheduled ??= setImmediate(() => this.commit());
   }
 
   /** `n` rows (the oldest) left: written to Postgres, set aside, or dropped. */
@@ -114,7 +113,7 @@ export class SpendJournal {
 
   /** Shutdown: what is queued is written and synced now; the files stay for the next start to replay. */
   close(): void {
-    clearTimeout(this.timer);
+    clearImmediate(this.commitScheduled);
     this.commit();
     for (const s of this.queue.segments) {
       if (s.fd === undefined) continue;
@@ -132,7 +131,7 @@ export class SpendJournal {
   }
 
   private commit(): void {
-    this.timer = undefined;
+    this.commitScheduled = undefined;
     if (!this.pending.length) return;
     const data = this.pending.join("");
     this.pending = [];
