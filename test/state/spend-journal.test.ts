@@ -14,6 +14,7 @@ import { MASTER_KEY } from "../support/gateway.ts";
 import { startGatewayProcess, waitFor, type GatewayProcess } from "../support/gateway-process.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
+import { startRedis } from "../support/redis.ts";
 
 let db: TestPostgres;
 let upstream: MockUpstream;
@@ -211,6 +212,28 @@ describe("the spend journal", () => {
       expect(Number(row.spend)).toBe(0); // nothing landed: the refusal came from the shared, unwritten spend
     } finally {
       await gw.stop();
+    }
+  }, 60_000);
+
+  it("through Redis, spend on one instance counts against the budget on another before any batch lands", async () => {
+    const redis = await startRedis();
+    const shared = {
+      ...config(3600),
+      router_settings: { redis_host: "127.0.0.1", redis_port: redis.port, redis_password: "os.environ/REDIS_PASSWORD" },
+    };
+    const env = () => ({ DATABASE_URL: db.url, REDIS_PASSWORD: redis.password, GATEKIT_SPEND_JOURNAL_DIR: mkdtempSync(join(tmpdir(), "gatekit-journal-")) });
+    const [a, b] = [await startGatewayProcess(shared, { env: env() }), await startGatewayProcess(shared, { env: env() })];
+    try {
+      const { key } = await generate(a.url, { max_budget: 0.5 });
+      const first = [(await once(a.url, key)).status, (await once(b.url, key)).status]; // 0.25 on each instance
+      await new Promise((r) => setTimeout(r, 3000)); // a few of the instances' Redis exchanges
+      const then = [(await once(a.url, key)).status, (await once(b.url, key)).status];
+      console.log(`two instances, budget 0.5: ${first.join(" ")} then ${then.join(" ")}`);
+      expect(first).toEqual([200, 200]);
+      expect(then).toEqual([400, 400]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await redis.stop();
     }
   }, 60_000);
 });

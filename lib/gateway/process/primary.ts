@@ -7,9 +7,10 @@ import type { GatewayConfig } from "../config/load.ts";
 import type { Logger } from "../log.ts";
 import { startMetricsAggregator } from "../metrics.ts";
 import { relayCooldowns } from "../router/shared.ts";
-import { journalSize } from "../state/journal.ts";
+import { instanceId, journalSize } from "../state/journal.ts";
 import { keepSharedKeys } from "../state/key-share.ts";
-import { keepSharedSpend } from "../state/spend-share.ts";
+import { SharedRedis } from "../state/redis.ts";
+import { keepSharedSpend, shareAcrossInstances } from "../state/spend-share.ts";
 import type { GatewayOptions } from "../options.ts";
 import { startHealthApp } from "./health.ts";
 import { MSG, type Message } from "./messages.ts";
@@ -31,6 +32,9 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
   const alerts = config.alerting ? startAlertDelivery(config.alerting, logger) : undefined;
   const replay = journal && config.database ? startReplay(journal, config.database.url, logger, spendHub) : undefined;
   const watch = journal ? watchJournal(journal, logger, alerts?.journalGrowing) : undefined;
+  // Budgets across instances: this instance's unwritten spend to Redis, the others' to the workers.
+  const redis = config.redis && config.database ? new SharedRedis(config.redis, logger) : undefined;
+  const stopSharing = redis ? shareAcrossInstances(spendHub, redis, instanceId(journal)) : undefined;
   const live = new Set<Worker>();
   const retiring = new Set<Worker>();
   const pending = new Map<string, (v: Message["value"]) => void>();
@@ -110,6 +114,8 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
         health?.close();
         clearInterval(watch);
         await replay?.close();
+        stopSharing?.();
+        redis?.close();
         await alerts?.close();
         logger.info("all workers finished; exiting");
         resolve(code);

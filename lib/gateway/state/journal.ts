@@ -14,6 +14,7 @@
 // count to a `.landed` mark beside it, and is deleted when all of them left. A restart replays the rest
 // (process/replay.ts); the insert skips request ids already stored, so a row replayed twice is written once.
 import { closeSync, fdatasync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { SpendRow } from "./spend.ts";
 
@@ -315,4 +316,19 @@ export function journalSize(dir: string): { bytes: number; segments: number } {
     }
   } catch {}
   return { bytes, segments };
+}
+
+/** This instance's id across restarts, kept in the journal folder (a new one per run without a journal). */
+export function instanceId(dir: string | undefined): string {
+  const fresh = randomUUID();
+  if (!dir) return fresh;
+  const file = join(dir, "instance-id");
+  try {
+    const id = readFileSync(file, "utf8").trim();
+    if (id) return id;
+  } catch {}
+  try {
+    writeFileSync(file, fresh);
+  } catch {}
+  return fresh;
 }

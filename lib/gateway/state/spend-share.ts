@@ -2,7 +2,10 @@
 // counts what every worker (and the journal replayed at start) has accrued — not only this worker's own.
 // Workers report per key, batched every SHARE_MS (never a message per request); the primary keeps each
 // source's amounts and passes each report on to the other workers; a worker that starts asks for the totals.
+// With Redis, the primary also publishes its instance's totals there and reads the other instances' (every
+// REDIS_SHARE_MS), which it reports to its workers like any other source.
 import cluster, { type Worker } from "node:cluster";
+import type { SharedRedis } from "./redis.ts";
 
 const REPORT = "gatekit:spend";
 const HELLO = "gatekit:spend-hello";
@@ -57,8 +60,10 @@ export function sharedSpend(): SpendShare | undefined {
 
 /** In the primary: every source's amounts (a worker, or the replay), and what is passed on. */
 export interface SpendHub {
-  /** The primary's own source (the replay): reported to every worker. */
-  report(r: SpendReport): void;
+  /** The primary's own sources (the replay, other instances): reported to every worker. */
+  report(r: SpendReport, source?: "primary" | "remote"): void;
+  /** This instance's unwritten spend per key (other instances' left out). */
+  totals(): Map<string, number>;
   /** A worker exited: its amounts, no longer its own, are dropped as held (the replay takes its rows over). */
   exited(worker: Worker): void;
 }
@@ -87,11 +92,74 @@ export function keepSharedSpend(): SpendHub {
     }
   });
   return {
-    report: (r) => (apply("primary", r), passOn(undefined, r)),
+    report: (r, source = "primary") => (apply(source, r), passOn(undefined, r)),
+    totals: () => {
+      const sum = new Map<string, number>();
+      for (const [name, s] of sources) if (name !== "remote") for (const [t, a] of s) sum.set(t, (sum.get(t) ?? 0) + a);
+      return sum;
+    },
     exited: (worker) => {
       const s = sources.get(String(worker.id));
       sources.delete(String(worker.id));
       if (s?.size) passOn(worker, { landed: Object.fromEntries(s) });
     },
   };
+}
+
+/** How often the primary publishes its instance's unwritten spend to Redis and reads the other instances'. */
+export const REDIS_SHARE_MS = 1000;
+const INSTANCES = "gatekit:spend:instances";
+const unwrittenOf = (instance: string) => `gatekit:spend:unwritten:${instance}`;
+/**
+ * An instance that stops publishing (gone for good, its journal with it) stops counting after this long. One
+ * that comes back replays its journal and publishes it again under the same id (kept in the journal folder).
+ */
+const INSTANCE_TTL_SECONDS = 3600;
+
+/** In the primary: this instance's totals to Redis, the others' to the workers. Returns its stop. */
+export function shareAcrossInstances(hub: SpendHub, redis: SharedRedis, instance: string): () => void {
+  const own = unwrittenOf(instance);
+  let published = new Map<string, number>();
+  let remote = new Map<string, number>();
+  let fresh = true; // what Redis holds for this id is a previous run's; this run's replay counts it again
+  let busy = false;
+  const tick = async () => {
+    if (busy || !redis.ready) return;
+    busy = true;
+    try {
+      const mine = hub.totals();
+      const tx = redis.client.multi();
+      if (fresh) tx.del(own), (published = new Map());
+      for (const [t, a] of mine) if (published.get(t) !== a) tx.hset(own, t, String(a));
+      for (const t of published.keys()) if (!mine.has(t)) tx.hdel(own, t);
+      tx.expire(own, INSTANCE_TTL_SECONDS).sadd(INSTANCES, instance);
+      await tx.exec();
+      published = mine;
+      fresh = false;
+      const others = (await redis.client.smembers(INSTANCES)).filter((i) => i !== instance);
+      const next = new Map<string, number>();
+      for (const id of others) {
+        const h = await redis.client.hgetall(unwrittenOf(id));
+        if (!Object.keys(h).length) void redis.client.srem(INSTANCES, id).catch(() => {});
+        for (const [t, a] of Object.entries(h)) next.set(t, (next.get(t) ?? 0) + Number(a));
+      }
+      // Growth elsewhere is new spend (cached keys count it at once); shrinkage landed in Postgres.
+      const accrued: Record<string, number> = {};
+      const landed: Record<string, number> = {};
+      for (const t of new Set([...next.keys(), ...remote.keys()])) {
+        const d = (next.get(t) ?? 0) - (remote.get(t) ?? 0);
+        if (d > 1e-12) accrued[t] = d;
+        else if (d < -1e-12) landed[t] = -d;
+      }
+      remote = next;
+      if (Object.keys(accrued).length || Object.keys(landed).length) hub.report({ accrued, landed }, "remote");
+    } catch {
+      // Redis failed mid-way: the next tick starts over; SharedRedis logs the outage once.
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), REDIS_SHARE_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
