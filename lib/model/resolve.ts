@@ -307,6 +307,7 @@ function gatewayEnv(spec: Spec, place: Placement): Record<string, string> {
     // A claim shared by pods holds one folder per pod (POD_NAME comes from the pod's metadata, lib/k8s).
     GATEKIT_SPEND_JOURNAL_DIR: { off: "off", pvc: `${SPEND_JOURNAL_PATH}/$(POD_NAME)` }[g.spend_journal.storage as string] ?? SPEND_JOURNAL_PATH,
   };
+  if (g.spend_journal.storage === "pvc") env.GATEKIT_SPEND_JOURNAL_SHARED = "1"; // pods take over the folders of pods gone
   if (g.max_requests_before_restart) env.MAX_REQUESTS_BEFORE_RESTART = String(g.max_requests_before_restart);
   if (redis && place.redis) Object.assign(env, { REDIS_HOST: place.redis.host, REDIS_PORT: String(place.redis.port), REDIS_PASSWORD: secret(redis.password) });
   // Every other variable the LiteLLM config references (provider keys, SLACK_WEBHOOK_URL), passed through as secrets.

@@ -1,10 +1,10 @@
 // The journal's files: rows written at the end of the turn, segments deleted as their rows leave, a mark for a
 // segment partly landed, replay from the mark on, a torn last line skipped, one owner per folder.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { claimJournal, queueOf, readSegments, SpendJournal } from "../../lib/gateway/state/journal.ts";
+import { adoptOrphans, claimJournal, ORPHAN_MS, queueOf, readSegments, SpendJournal } from "../../lib/gateway/state/journal.ts";
 import type { SpendRow } from "../../lib/gateway/state/spend.ts";
 
 const row = (i: number): SpendRow => ({
@@ -61,5 +61,25 @@ describe("SpendJournal", () => {
     writeFileSync(join(dir, "owner.pid"), "2147483646"); // no such process
     claimJournal(dir);
     expect(readFileSync(join(dir, "owner.pid"), "utf8")).toBe(String(process.pid));
+  });
+
+  it("on a shared claim, takes over the segments (and marks) of a pod folder whose owner stopped beating, not of a live one", async () => {
+    const claim = mkdtempSync(join(tmpdir(), "gatekit-journal-claim-"));
+    const [mine, gone, live] = ["gateway-a", "gateway-b", "gateway-c"].map((p) => join(claim, p));
+    for (const [i, dir] of [gone, live].entries()) {
+      const j = new SpendJournal(dir!);
+      for (let k = 0; k < 3; k++) j.append(row(i * 10 + k));
+      j.close();
+      writeFileSync(join(dir!, "owner.pid"), "1");
+    }
+    writeFileSync(join(gone!, `${files(gone!)[0]}.landed`), "1");
+    const past = new Date(Date.now() - ORPHAN_MS - 1000);
+    utimesSync(join(gone!, "owner.pid"), past, past);
+    mkdirSync(mine!);
+    const moved = adoptOrphans(mine!);
+    expect(moved).toEqual(files(mine!).filter((f) => f.endsWith(".jsonl")));
+    expect(readSegments(mine!).flatMap((f) => f.rows.map((r) => r.request_id))).toEqual(["req-1", "req-2"]); // from its mark on
+    expect(files(gone!)).toEqual([]);
+    expect(files(live!).length).toBe(1); // its owner beats: left alone
   });
 });

@@ -30,7 +30,7 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
   keepSharedKeys();
   const spendHub = keepSharedSpend();
   const alerts = config.alerting ? startAlertDelivery(config.alerting, logger) : undefined;
-  const replay = journal && config.database ? startReplay(journal, config.database.url, logger, spendHub) : undefined;
+  const replay = journal && config.database ? startReplay(journal, config.database.url, logger, spendHub, process.env.GATEKIT_SPEND_JOURNAL_SHARED === "1") : undefined;
   const watch = journal ? watchJournal(journal, logger, alerts?.journalGrowing) : undefined;
   // Budgets across instances: this instance's unwritten spend to Redis, the others' to the workers.
   const redis = config.redis && config.database ? new SharedRedis(config.redis, logger) : undefined;

@@ -3,11 +3,12 @@
 // worker dies, the primary (which forks its replacement) knows its pid and takes its segments over. Its rows go
 // through the same batch insert as the workers' (request id as the key: a row already in Postgres is skipped,
 // never counted twice), retried until Postgres has them; segments are deleted as their rows land. Until then
-// the primary reports their spend to the workers, so budgets count it.
+// the primary reports their spend to the workers, so budgets count it. On a claim shared by pods it also takes
+// over the folders of pods that are gone.
 import type { Worker } from "node:cluster";
 import type { Logger } from "../log.ts";
 import { createPool, QUERY_TIMEOUT_MS, type Pool } from "../state/db.ts";
-import { queueOf, readSegments, SegmentQueue } from "../state/journal.ts";
+import { adoptOrphans, beat, ORPHAN_MS, queueOf, readSegments, SegmentQueue } from "../state/journal.ts";
 import type { SpendHub } from "../state/spend-share.ts";
 import { SpendWriter, type SpendRow } from "../state/spend.ts";
 
@@ -22,7 +23,11 @@ export interface Replay {
 const RETRY_MS = 2000;
 const FIRST_WRITE_MS = 10_000;
 
-export function startReplay(dir: string, databaseUrl: string, logger: Logger, hub: SpendHub): Replay {
+/**
+ * `shared`: the folder is one pod's on a claim shared by pods (GATEKIT_SPEND_JOURNAL_SHARED=1): it beats, and
+ * takes over the folders beside it whose pods are gone (journal.ts adoptOrphans).
+ */
+export function startReplay(dir: string, databaseUrl: string, logger: Logger, hub: SpendHub, shared = false): Replay {
   const queue = new SegmentQueue();
   let pool: Pool | undefined;
   let writer: SpendWriter | undefined;
@@ -45,11 +50,11 @@ export function startReplay(dir: string, databaseUrl: string, logger: Logger, hu
     return writer;
   };
 
-  /** The segments of `pids` (all when undefined), their spend reported as new (`accrued`) or already counted (`held`). */
-  const take = (pids: Set<number> | undefined, as: "accrued" | "held") => {
+  /** The segments `keep` picks (all when undefined), their spend reported as new (`accrued`) or already counted (`held`). */
+  const take = (keep: Parameters<typeof readSegments>[1], as: "accrued" | "held", what: string) => {
     let found;
     try {
-      found = readSegments(dir, pids);
+      found = readSegments(dir, keep);
     } catch (e) {
       return logger.error({ error: (e as Error).message, dir }, "the spend journal could not be read");
     }
@@ -58,21 +63,30 @@ export function startReplay(dir: string, databaseUrl: string, logger: Logger, hu
     queue.segments.push(...queueOf(found).segments);
     if (torn) logger.warn({ lines: torn }, "spend journal lines that do not parse (a write torn by a machine crash) are skipped");
     if (!rows.length) return;
-    logger.warn({ rows, segments: found.length }, pids ? "replaying the spend journal of a worker that exited" : "replaying the spend journal left by the last run");
+    logger.warn({ rows, segments: found.length }, `replaying the spend journal ${what}`);
     hub.report({ [as]: byKey(rows) });
     const w = writerOf();
     for (const r of rows) w.add(r);
     return w.flush();
   };
 
-  const first = take(undefined, "accrued");
+  const orphans = () => {
+    const moved = new Set(adoptOrphans(dir));
+    return moved.size ? take((name) => moved.has(name), "accrued", "of a pod that is gone (moved here from the folder beside this one)") : undefined;
+  };
+  if (shared) orphans();
+  const first = take(undefined, "accrued", "left by the last run");
+  // The heartbeat that keeps this folder from being taken over; other pods' orphans are looked for as often.
+  const beating = shared ? setInterval(() => (beat(dir), void orphans()), ORPHAN_MS / 6) : undefined;
+  beating?.unref();
   return {
     ready: first ? within(first, FIRST_WRITE_MS) : Promise.resolve(),
     adopt: (worker) => {
-      void take(new Set([worker.process.pid!]), "held");
+      void take((_name, pid) => pid === worker.process.pid, "held", "of a worker that exited");
       hub.exited(worker);
     },
     close: async () => {
+      clearInterval(beating);
       const left = (await writer?.close(5000)) ?? 0;
       if (left) logger.warn({ rows: left }, "journaled spend rows stay in the journal for the next start");
       await pool?.end().catch(() => {});

@@ -14,9 +14,9 @@
 // each segment counts its rows and those that left (landed in Postgres, set aside, or dropped), writes that
 // count to a `.landed` mark beside it, and is deleted when all of them left. A restart replays the rest
 // (process/replay.ts); the insert skips request ids already stored, so a row replayed twice is written once.
-import { closeSync, fdatasync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { join, resolve } from "node:path";
+import { closeSync, existsSync, fdatasync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { SpendRow } from "./spend.ts";
 
 /**
@@ -196,8 +196,8 @@ export interface FoundSegment {
   torn: number;
 }
 
-/** The journal's segments on disk, oldest first; `pids`, when given, keeps only those written by these processes. */
-export function readSegments(dir: string, pids?: Set<number>): FoundSegment[] {
+/** The journal's segments on disk, oldest first; `keep`, when given, picks them by file name and writer's pid. */
+export function readSegments(dir: string, keep?: (name: string, pid: number) => boolean): FoundSegment[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -207,7 +207,7 @@ export function readSegments(dir: string, pids?: Set<number>): FoundSegment[] {
   const found: FoundSegment[] = [];
   for (const name of names.filter((n) => SEGMENT.test(n)).sort(bySegmentOrder)) {
     const pid = Number(SEGMENT.exec(name)![2]);
-    if (pids && !pids.has(pid)) continue;
+    if (keep && !keep(name, pid)) continue;
     const path = join(dir, name);
     const landed = readMark(path);
     const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
@@ -358,4 +358,52 @@ export function instanceId(dir: string | undefined): string {
     writeFileSync(file, fresh);
   } catch {}
   return fresh;
+}
+
+/** A folder beside this one whose owner has not beaten for this long belongs to a pod that is gone. */
+export const ORPHAN_MS = 60_000;
+
+/** The primary's heartbeat, every few seconds: its folder is not an orphan. */
+export function beat(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(join(dir, "owner.pid"), now, now);
+  } catch {}
+}
+
+/**
+ * On a claim shared by pods, one folder each (GATEKIT_SPEND_JOURNAL_DIR=<claim>/$(POD_NAME)): the segments of
+ * folders beside this one whose owner stopped beating ORPHAN_MS ago are moved into this folder, to be replayed
+ * here — a pod replaced under another name still gets its journal written. Two pods taking the same folder
+ * each move what the other has not (a rename either happens or fails). Returns the names moved.
+ */
+export function adoptOrphans(dir: string): string[] {
+  const parent = dirname(dir);
+  const moved: string[] = [];
+  let siblings: string[];
+  try {
+    siblings = readdirSync(parent).filter((n) => n !== basename(dir));
+  } catch {
+    return moved;
+  }
+  for (const sibling of siblings) {
+    const from = join(parent, sibling);
+    const owner = statSync(join(from, "owner.pid"), { throwIfNoEntry: false });
+    if (!owner || Date.now() - owner.mtimeMs < ORPHAN_MS) continue;
+    let names: string[];
+    try {
+      names = readdirSync(from).filter((n) => SEGMENT.test(n));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (existsSync(join(dir, name))) continue;
+      try {
+        if (existsSync(markOf(join(from, name)))) renameSync(markOf(join(from, name)), markOf(join(dir, name)));
+        renameSync(join(from, name), join(dir, name));
+        moved.push(name);
+      } catch {} // taken by another pod meanwhile
+    }
+  }
+  return moved;
 }
