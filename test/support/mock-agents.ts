@@ -1,8 +1,8 @@
 // Upstreams for the agent APIs, each speaking its provider's real wire format and refusing what the real one
 // refuses: Anthropic Messages (`/v1/messages`, `/v1/messages/count_tokens`: x-api-key, anthropic-version,
-// max_tokens, user/assistant roles, typed content blocks; streams with ping, thinking, text and tool_use blocks)
+// max_tokens, user/assistant/system roles, typed content blocks; streams with ping, thinking, text and tool_use blocks)
 // and OpenAI chat completions (`/v1/chat/completions`: Bearer key, role-typed messages, tool calls whole and
-// streamed as argument deltas). A last user text containing CALL_TOOL asks for the first tool; a thinking
+// streamed as argument deltas). The last text of the last user turn is echoed; containing CALL_TOOL, it asks for the first tool; a thinking
 // request (Anthropic) or "THINK" (OpenAI, as reasoning_content) adds reasoning. Everything seen is recorded.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,8 +49,8 @@ function anthropic(req: http.IncomingMessage, res: http.ServerResponse, path: st
   if (req.headers["x-api-key"] !== AGENT_KEYS.anthropic) return refuse(401, "authentication_error", "invalid x-api-key");
   if (!req.headers["anthropic-version"]) return refuse(400, "invalid_request_error", "anthropic-version header is required");
   const blocksOk = (c: unknown) => typeof c === "string" || (Array.isArray(c) && c.every((b: Json) => BLOCK_TYPES.has(b?.type)));
-  if (!Array.isArray(body.messages) || body.messages.some((m: Json) => !["user", "assistant"].includes(m.role) || !blocksOk(m.content))) {
-    return refuse(400, "invalid_request_error", "messages: roles must be user or assistant, content a string or known blocks");
+  if (!Array.isArray(body.messages) || body.messages.some((m: Json) => !["user", "assistant", "system"].includes(m.role) || !blocksOk(m.content))) {
+    return refuse(400, "invalid_request_error", "messages: roles must be user, assistant or system, content a string or known blocks");
   }
   if (body.system !== undefined && typeof body.system !== "string" && !(Array.isArray(body.system) && body.system.every((b: Json) => b.type === "text"))) {
     return refuse(400, "invalid_request_error", "system: a string or text blocks");
@@ -94,7 +94,7 @@ function lastUserText(messages: Json[]): string {
   const last = [...messages].reverse().find((m) => m.role === "user");
   if (!last) return "";
   if (typeof last.content === "string") return last.content;
-  return last.content.filter((b: Json) => b.type === "text").map((b: Json) => b.text).join("");
+  return last.content.filter((b: Json) => b.type === "text").at(-1)?.text ?? ""; // Claude Code puts system-reminder blocks first
 }
 
 function lastToolResult(messages: Json[]): string | undefined {
@@ -110,8 +110,8 @@ function openai(req: http.IncomingMessage, res: http.ServerResponse, body: Json)
   if (!Array.isArray(body.messages) || body.messages.some((m: Json) => !["system", "user", "assistant", "tool", "developer"].includes(m.role))) return refuse(400, "messages: invalid role");
   if (body.messages.some((m: Json) => m.role === "tool" && typeof m.tool_call_id !== "string")) return refuse(400, "tool messages need tool_call_id");
   if (body.tools?.some((t: Json) => t.type !== "function" || typeof t.function?.name !== "string")) return refuse(400, "tools: each a function with a name");
-  const last = body.messages.at(-1);
-  const said = last.role === "user" ? (typeof last.content === "string" ? last.content : last.content.filter((p: Json) => p.type === "text").map((p: Json) => p.text).join("")) : "";
+  const last = body.messages.filter((m: Json) => m.role !== "system").at(-1); // mid-conversation system turns are context
+  const said = last.role === "user" ? (typeof last.content === "string" ? last.content : (last.content.filter((p: Json) => p.type === "text").at(-1)?.text ?? "")) : "";
   if (said.includes("FAIL 429")) return res.writeHead(429, { "content-type": "application/json", "retry-after": "0" }).end(JSON.stringify({ error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }));
   const tool = last.role === "user" && said.includes("CALL_TOOL") && body.tools?.[0];
   const text = last.role === "tool" ? `openai upstream got the tool result: ${last.content}` : `openai upstream says: ${said}`;

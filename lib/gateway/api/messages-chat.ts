@@ -20,6 +20,7 @@ export function messagesToChat(body: Body): Body {
   if (system) messages.push({ role: "system", content: system });
   for (const m of body.messages as { role: string; content: unknown }[]) {
     if (m.role === "assistant") messages.push(assistantMessage(m.content));
+    else if (m.role === "system") messages.push({ role: "system", content: textOfBlocks(m.content) });
     else messages.push(...userMessages(m.content));
   }
   const chat: Body = { model: body.model, messages, max_tokens: body.max_tokens };

@@ -22,7 +22,7 @@ export function checkConversation(body: Body): void {
   required(body, "messages", is.array);
   checkFields(body, FIELDS);
   checkItems(body.messages as unknown[], "messages", (m, prefix) => {
-    required(m, "role", is.oneOf("user", "assistant"), prefix);
+    required(m, "role", is.string, prefix); // user, assistant, and mid-conversation system turns (Claude Code sends them)
     required(m, "content", is.stringOrArray, prefix);
     if (Array.isArray(m.content)) checkItems(m.content, `${prefix}content`, (b, p) => (required(b, "type", is.string, p), checkFields(b, BLOCK, p)));
   });
