@@ -125,7 +125,7 @@ router_settings: { redis_host: 127.0.0.1, redis_port: ${redis.port}, redis_passw
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.productionHealth), LITELLM_MODE: "PRODUCTION",
     DATABASE_URL: db.url, REDIS_PASSWORD: redis.password,
   });
-  await waitHttp(`http://127.0.0.1:${PORTS.productionHealth}/health/readiness`, true);
+  await waitHttp(`http://127.0.0.1:${PORTS.productionHealth}/health/readiness`, true, 60_000); // migrations first
   const url = `http://127.0.0.1:${PORTS.production}/v1/chat/completions`;
   const generated = await fetch(`http://127.0.0.1:${PORTS.production}/key/generate`, {
     method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "bench", rpm_limit: 1_000_000_000 }),
