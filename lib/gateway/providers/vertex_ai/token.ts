@@ -46,6 +46,14 @@ export function signedAssertion(sa: ServiceAccount, nowSeconds: number): string 
 
 interface Cached { token: string; expiresAt: number }
 
+const parsed = (text: string): { access_token?: unknown; expires_in?: number; error?: unknown; error_description?: unknown } => {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+};
+
 export class TokenSource {
   private readonly cache = new Map<string, Cached>();
   private readonly pending = new Map<string, Promise<Cached>>();
@@ -76,9 +84,10 @@ export class TokenSource {
       throw new GatewayError(500, "APIConnectionError", `vertex_ai: could not reach the token endpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).name})`);
     }
     const text = await res.body.text();
-    const body = (() => { try { return JSON.parse(text) as { access_token?: string; expires_in?: number; error_description?: string; error?: string }; } catch { return {}; } })();
-    if (res.statusCode >= 400 || !body.access_token) {
-      throw new GatewayError(401, "AuthenticationError", `vertex_ai: the token endpoint refused the service-account key (${res.statusCode} ${body.error ?? ""} ${body.error_description ?? ""})`.trim());
+    const body = parsed(text);
+    if (res.statusCode >= 400 || typeof body.access_token !== "string") {
+      const reason = [body.error, body.error_description].filter((v) => typeof v === "string").join(": ");
+      throw new GatewayError(401, "AuthenticationError", `vertex_ai: the token endpoint refused the service-account key (${res.statusCode}${reason ? ` ${reason}` : ""})`);
     }
     return { token: body.access_token, expiresAt: this.now() + 1000 * (body.expires_in ?? 3600) };
   }
