@@ -30,6 +30,7 @@ function toAnthropic(messages: Message[]) {
 export const anthropic: Provider = {
   prefixes: ["anthropic"],
   endpoints: ["chat"],
+  unsupportedParams: ["logit_bias", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty", "seed"],
 
   buildRequest(_endpoint, body, target, stream) {
     const { system, messages } = toAnthropic(messagesOf(body));

@@ -45,6 +45,7 @@ function fromParts(parts: Part[] = []): { text: string; calls: ToolCall[] } {
 export const gemini: Provider = {
   prefixes: ["gemini"],
   endpoints: ["chat", "embedding"],
+  unsupportedParams: ["logit_bias", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty", "seed"],
 
   buildRequest(endpoint, body, target, stream) {
     const base = `${(target.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "")}/v1beta/models/${target.model}`;
