@@ -177,7 +177,7 @@ describe("bedrock (Converse, SigV4)", () => {
 
   it("a corrupted frame is not passed off as an answer", () => {
     const bad = Buffer.from(CAPTURED);
-    bad[200] ^= 0xff;
+    bad[200] = bad[200]! ^ 0xff;
     expect(() => readFrames(bad)).toThrow(/checksum/);
   });
 

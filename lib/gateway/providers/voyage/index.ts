@@ -8,6 +8,7 @@ const DEFAULT_BASE = "https://api.voyageai.com";
 export const voyage: Provider = {
   prefixes: ["voyage"],
   endpoints: ["embedding"],
+  configure: (params, env) => ({ ...params, api_key: params.api_key ?? env.VOYAGE_API_KEY, api_base: params.api_base ?? env.VOYAGE_API_BASE }),
 
   buildRequest(_endpoint, body, target) {
     const request = { input: inputsOf(body), model: target.model, ...(body.input_type ? { input_type: body.input_type } : {}), ...(body.dimensions ? { output_dimension: body.dimensions } : {}) };
