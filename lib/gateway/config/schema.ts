@@ -1,7 +1,7 @@
 // LiteLLM's proxy config.yaml, as gatekit reads it. One schema serves two readers: the gateway at start-up
 // (unknown settings are reported as not implemented) and the environment spec (unknown settings are typos).
 import { z } from "zod";
-import { LITELLM_ONLY, litellmOnly } from "./litellm-only.ts";
+import { LITELLM_MODES, LITELLM_ONLY, litellmOnly } from "./litellm-only.ts";
 
 /** `os.environ/NAME`: LiteLLM's way of naming a secret held in an environment variable. */
 export const ENV_REF = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -244,3 +244,14 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** model_info.mode values neither LiteLLM nor gatekit knows: typos in a spec (the gateway, as LiteLLM, ignores them). */
+export function unknownModes(cfg: { model_list: { model_info?: { mode?: string } }[] }): { path: (string | number)[]; message: string }[] {
+  const known: readonly string[] = LITELLM_MODES;
+  return cfg.model_list.flatMap((d, i) => {
+    const mode = d.model_info?.mode;
+    if (mode === undefined || known.includes(mode)) return [];
+    const close = known.filter((k) => k.startsWith(mode.slice(0, 3)));
+    return [{ path: ["model_list", i, "model_info", "mode"], message: `unknown mode ${mode} (${close.length ? `did you mean ${close.join(" or ")}?` : `LiteLLM's modes: ${known.join(", ")}`})` }];
+  });
+}
