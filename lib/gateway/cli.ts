@@ -57,7 +57,7 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
 
   // One summary, not a line per deployment: what the config asks for that this gateway does not do.
-  if (config.warnings.length) lifecycle.warn({ settings: config.warnings }, `config: ${config.warnings.length} setting(s) not served as written:\n  ${config.warnings.join("\n  ")}`);
+  if (config.warnings.length) lifecycle.warn({ settings: config.warnings }, `config: ${config.warnings.length} setting(s) not served as written (each in settings)`);
   const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
   if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
   const runMigrations = !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "");
