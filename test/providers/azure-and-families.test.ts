@@ -24,6 +24,7 @@ beforeAll(async () => {
       const authed = req.headers["api-key"] === "az-key" || req.headers.authorization === "Bearer entra-token";
       if (!authed) return reply(401, { error: { code: "401", message: "Access denied due to invalid subscription key or wrong API endpoint." } });
       if (!req.query.get("api-version")) return reply(404, { error: { code: "404", message: "Resource not found" } });
+      if (JSON.stringify(req.json).includes("FILTER ME")) return reply(400, { error: { code: "content_filter", message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", innererror: { code: "ResponsibleAIPolicyViolation" } } });
       if (az[2] === "embeddings") return reply(200, { object: "list", data: [{ object: "embedding", index: 0, embedding: [1, 2] }], model: az[1], usage: { prompt_tokens: 1, total_tokens: 1 } });
       if (req.json.stream) return sse(res, [`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: az[1], choices: [{ index: 0, delta: { role: "assistant", content: `az:${az[1]}` }, finish_reason: null }] })}\n\n`, "data: [DONE]\n\n"]);
       return reply(200, chatAnswer(az[1]!, `deployment=${az[1]} version=${req.query.get("api-version")}`));
@@ -102,6 +103,12 @@ describe("azure", () => {
     const r = await oai.embeddings.create({ model: "az-embed", input: "x", encoding_format: "float" });
     expect(r.data[0]!.embedding).toEqual([1, 2]);
     expect(mock.seen.at(-1)!.path).toBe("/azure/openai/deployments/text-embedding-3-small/embeddings");
+  });
+
+  it("Azure's content filter is LiteLLM's ContentPolicyViolationError (so content_policy_fallbacks apply)", async () => {
+    const e = await oai.chat.completions.create({ model: "az", messages: [{ role: "user", content: "FILTER ME" }] }).catch((x: unknown) => x);
+    expect((e as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    expect((e as InstanceType<typeof OpenAI.APIError>).message).toMatch(/ContentPolicyViolationError/);
   });
 
   it("azure_ai: OpenAI's paths under the endpoint, api-key, api-version", async () => {

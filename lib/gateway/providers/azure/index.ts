@@ -39,7 +39,12 @@ function azureFamily(prefix: string, env: { key: string[]; base: string[]; versi
 
     parseResponse: (_endpoint, upstream) => upstream as Record<string, unknown>,
     streamTranslator: () => ({ push: () => [], end: () => [] }),
-    mapError: (status, body, headers) => upstreamError(status, body, headers["retry-after"]),
+    mapError(status, body, headers) {
+      const e = upstreamError(status, body, headers["retry-after"]);
+      // Azure's content filter: a 400 with code content_filter (or its ResponsibleAIPolicyViolation inner code).
+      if (status === 400 && /"code":\s*"(content_filter|ResponsibleAIPolicyViolation)"/.test(body)) return { ...e, errorClass: "ContentPolicyViolationError" };
+      return e;
+    },
   };
 }
 
