@@ -4,6 +4,7 @@
 import type { LitellmParams } from "../../config/schema.ts";
 import { badRequest, upstreamError } from "../../errors.ts";
 import { OPENAI_PATHS } from "../openai/index.ts";
+import { withDropList } from "../shared/params.ts";
 import type { Provider, UpstreamTarget } from "../types.ts";
 
 /** LiteLLM's default when neither `api_version` nor AZURE_API_VERSION is set. */
@@ -32,7 +33,7 @@ function azureFamily(prefix: string, env: { key: string[]; base: string[]; versi
     buildRequest(endpoint, body, target, stream) {
       if (!target.params.api_base) throw badRequest(`${prefix}/${target.model} needs api_base (or ${env.base[0]}): the resource's endpoint`);
       const headers = { "content-type": "application/json", ...authHeaders(target.params), ...target.params.extra_headers };
-      const upstreamBody: Record<string, unknown> = { ...body, model: target.model };
+      const upstreamBody: Record<string, unknown> = { ...withDropList(body, target), model: target.model };
       if (stream) upstreamBody.stream = true;
       return { url: url(target, OPENAI_PATHS[endpoint]), method: "POST", headers, body: JSON.stringify(upstreamBody) };
     },

@@ -1,6 +1,7 @@
 // OpenAI and every OpenAI-compatible server (vLLM, LM Studio, the families in compatible.ts …): same wire
 // format, so requests change only their model name and answers pass through as bytes.
 import { upstreamError } from "../../errors.ts";
+import { withDropList } from "../shared/params.ts";
 import type { Endpoint, Provider, StreamTranslator, UpstreamTarget } from "../types.ts";
 
 const DEFAULT_BASE = "https://api.openai.com/v1";
@@ -19,7 +20,7 @@ export function openaiFamily(prefixes: string[], unsupported?: string[]): Provid
       if (target.params.api_key) headers.authorization = `Bearer ${target.params.api_key}`;
       if (target.params.organization) headers["openai-organization"] = target.params.organization;
       Object.assign(headers, target.params.extra_headers);
-      const upstreamBody: Record<string, unknown> = { ...body, model: target.model };
+      const upstreamBody: Record<string, unknown> = { ...withDropList(body, target), model: target.model };
       if (stream) upstreamBody.stream = true;
       return { url: baseUrl(target) + OPENAI_PATHS[endpoint], method: "POST", headers, body: JSON.stringify(upstreamBody) };
     },

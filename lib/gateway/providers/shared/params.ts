@@ -25,12 +25,20 @@ export function acceptedBody(provider: string, unsupported: ReadonlySet<string>,
   return out;
 }
 
+/** A deployment's own drop list (`drop_params: [...]`, `additional_drop_params`) applied to a body. */
+export const withDropList = (body: Body, target: UpstreamTarget): Body =>
+  target.params.additional_drop_params || Array.isArray(target.params.drop_params) ? acceptedBody(target.provider, NONE, body, target) : body;
+
+const NONE: ReadonlySet<string> = new Set();
+
 /**
- * The provider with `drop_params` applied before its own buildRequest: a wrapper only where there is something
- * to drop, so providers without unsupported fields (the OpenAI fast path) pay nothing.
+ * The provider with `drop_params` applied before its own buildRequest. The OpenAI-format providers that refuse
+ * nothing apply a deployment's drop list themselves (withDropList) and are not wrapped: the OpenAI path pays one
+ * property check, not a call.
  */
 export function withParamCheck(provider: Provider): Provider {
   const unsupported = new Set(provider.unsupportedParams ?? []);
+  if (provider.passthrough && !unsupported.size) return provider;
   return {
     ...provider,
     buildRequest(endpoint, body, target, stream) {
