@@ -5,7 +5,6 @@ import { FAMILIES } from "../lib/gateway/providers/openai/compatible.ts";
 import { knownPrefixes, providerFor } from "../lib/gateway/providers/index.ts";
 import type { Provider } from "../lib/gateway/providers/types.ts";
 
-const RERANK = new Set<string>();
 const families = new Map(FAMILIES.map((f) => [f.prefix, f]));
 const seen = new Set<Provider>();
 const rows: string[] = ["| prefix | endpoints | default base URL · key variable | dropped with `drop_params` (else a 400) |", "|---|---|---|---|"];
@@ -15,7 +14,7 @@ for (const prefix of knownPrefixes()) {
   seen.add(p);
   const f = families.get(prefix);
   const where = f ? `${f.base ?? "`api_base` (required)"} · ${(f.keyEnv ?? []).map((k) => `\`${k}\``).join(", ") || "—"}` : "see below";
-  const endpoints = [...p.endpoints, ...(p.prefixes.some((x) => RERANK.has(x)) ? ["rerank"] : [])].join(", ");
+  const endpoints = p.endpoints.join(", ");
   rows.push(`| ${p.prefixes.map((x) => `\`${x}/\``).join(", ")} | ${endpoints} | ${where} | ${(p.unsupportedParams ?? []).map((k) => `\`${k}\``).join(", ") || "—"} |`);
 }
 console.log(rows.join("\n"));

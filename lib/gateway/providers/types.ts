@@ -4,7 +4,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { LitellmParams } from "../config/schema.ts";
 
-export type Endpoint = "chat" | "completion" | "embedding";
+/** `rerank`: LiteLLM's `/v1/rerank`, whose internal form is Cohere's rerank request and answer. */
+export type Endpoint = "chat" | "completion" | "embedding" | "rerank";
 
 /** A deployment as the request path calls it: secrets resolved, provider prefix split off. */
 export interface UpstreamTarget {

@@ -1,6 +1,6 @@
-// Cohere (`cohere/<model>`, `cohere_chat/<model>`): chat v2 (whole and streamed, tools), embed v2. Rerank is
-// served by lib/gateway/providers/rerank.ts.
+// Cohere (`cohere/<model>`, `cohere_chat/<model>`): chat v2 (whole and streamed, tools), embed v2, rerank v2.
 import type { Provider, StreamTranslator } from "../types.ts";
+import { documentTexts, rerankAnswer, type RerankResult } from "../shared/rerank.ts";
 import { providerError } from "../shared/errors.ts";
 import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, textOf, toolsOf, usage, type Body, type ToolCall } from "../shared/openai-shapes.ts";
 
@@ -28,13 +28,17 @@ function chatBody(body: Body, model: string, stream: boolean): Body {
 
 export const cohere: Provider = {
   prefixes: ["cohere", "cohere_chat"],
-  endpoints: ["chat", "embedding"],
+  endpoints: ["chat", "embedding", "rerank"],
   unsupportedParams: ["logit_bias", "logprobs", "top_logprobs", "n"],
   configure: (params, env) => ({ ...params, api_key: params.api_key ?? env.COHERE_API_KEY ?? env.CO_API_KEY, api_base: params.api_base ?? env.COHERE_API_BASE }),
 
   buildRequest(endpoint, body, target, stream) {
     const base = (target.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "");
     const headers = { "content-type": "application/json", accept: "application/json", ...(target.params.api_key ? { authorization: `Bearer ${target.params.api_key}` } : {}) };
+    if (endpoint === "rerank") {
+      const request = { model: target.model, query: body.query, documents: documentTexts(body), ...(body.top_n ? { top_n: body.top_n } : {}), ...(body.max_tokens_per_doc ? { max_tokens_per_doc: body.max_tokens_per_doc } : {}) };
+      return { url: `${base}/v2/rerank`, method: "POST", headers, body: JSON.stringify(request) };
+    }
     if (endpoint === "embedding") {
       const request = { model: target.model, texts: inputsOf(body), input_type: body.input_type ?? "search_document", embedding_types: ["float"], ...(body.dimensions ? { output_dimension: body.dimensions } : {}) };
       return { url: `${base}/v2/embed`, method: "POST", headers, body: JSON.stringify(request) };
@@ -43,6 +47,10 @@ export const cohere: Provider = {
   },
 
   parseResponse(endpoint, upstream, _target, body) {
+    if (endpoint === "rerank") {
+      const r = upstream as { id?: string; results?: RerankResult[]; meta?: { billed_units?: { search_units?: number } } };
+      return rerankAnswer(r.results ?? [], body, 0, r.id);
+    }
     if (endpoint === "embedding") {
       const r = upstream as { embeddings?: { float?: number[][] }; meta?: { billed_units?: { input_tokens?: number } } };
       return embeddingList(String(body.model), r.embeddings?.float ?? [], r.meta?.billed_units?.input_tokens ?? 0, body);

@@ -16,6 +16,8 @@ export interface Family {
   headerEnv?: Record<string, string>;
   /** OpenAI request fields the provider refuses (LiteLLM's supported-params lists). */
   unsupported?: string[];
+  /** Serves `/v1/rerank` at `{base}/rerank` in Cohere's shape (Jina, vLLM). */
+  rerank?: boolean;
 }
 
 const LOGPROBS = ["logit_bias", "logprobs", "top_logprobs"];
@@ -41,9 +43,9 @@ export const FAMILIES: Family[] = [
   { prefix: "zhipu", base: "https://open.bigmodel.cn/api/paas/v4", keyEnv: ["ZHIPUAI_API_KEY", "ZHIPU_API_KEY"] },
   { prefix: "moonshot", base: "https://api.moonshot.ai/v1", keyEnv: ["MOONSHOT_API_KEY"], baseEnv: ["MOONSHOT_API_BASE"] },
   { prefix: "sambanova", base: "https://api.sambanova.ai/v1", keyEnv: ["SAMBANOVA_API_KEY"], unsupported: LOGPROBS },
-  { prefix: "jina_ai", base: "https://api.jina.ai/v1", keyEnv: ["JINA_AI_API_KEY", "JINA_API_KEY"] },
+  { prefix: "jina_ai", base: "https://api.jina.ai/v1", keyEnv: ["JINA_AI_API_KEY", "JINA_API_KEY"], rerank: true },
   { prefix: "litellm_proxy", keyEnv: ["LITELLM_PROXY_API_KEY"], baseEnv: ["LITELLM_PROXY_API_BASE"] },
-  { prefix: "hosted_vllm", keyEnv: ["HOSTED_VLLM_API_KEY"], baseEnv: ["HOSTED_VLLM_API_BASE"] },
+  { prefix: "hosted_vllm", keyEnv: ["HOSTED_VLLM_API_KEY"], baseEnv: ["HOSTED_VLLM_API_BASE"], rerank: true },
   { prefix: "custom_openai", keyEnv: ["OPENAI_API_KEY"] },
   { prefix: "openai_like", keyEnv: ["OPENAI_LIKE_API_KEY"] },
 ];
@@ -60,6 +62,6 @@ export function familyDefaults(f: Family, params: LitellmParams, env: Record<str
 }
 
 export const compatibleProviders: Provider[] = FAMILIES.map((f) => ({
-  ...openaiFamily([f.prefix], f.unsupported),
+  ...openaiFamily([f.prefix], f.unsupported, f.rerank),
   configure: (params, env) => familyDefaults(f, params, env),
 }));

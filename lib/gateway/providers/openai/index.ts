@@ -5,13 +5,13 @@ import { withDropList } from "../shared/params.ts";
 import type { Endpoint, Provider, StreamTranslator, UpstreamTarget } from "../types.ts";
 
 const DEFAULT_BASE = "https://api.openai.com/v1";
-export const OPENAI_PATHS: Record<Endpoint, string> = { chat: "/chat/completions", completion: "/completions", embedding: "/embeddings" };
+export const OPENAI_PATHS: Record<Endpoint, string> = { chat: "/chat/completions", completion: "/completions", embedding: "/embeddings", rerank: "/rerank" };
 
 /** An OpenAI-format provider under these prefixes; `unsupported`: the OpenAI fields it refuses. */
-export function openaiFamily(prefixes: string[], unsupported?: string[]): Provider {
+export function openaiFamily(prefixes: string[], unsupported?: string[], rerank = false): Provider {
   return {
     prefixes,
-    endpoints: ["chat", "completion", "embedding"],
+    endpoints: rerank ? ["chat", "completion", "embedding", "rerank"] : ["chat", "completion", "embedding"],
     passthrough: true,
     ...(unsupported?.length ? { unsupportedParams: unsupported } : {}),
 
