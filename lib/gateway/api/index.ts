@@ -3,6 +3,7 @@ import { chat } from "./chat.ts";
 import { completions } from "./completions.ts";
 import { embeddings } from "./embeddings.ts";
 import { messages } from "./messages.ts";
+import { rerank } from "./rerank.ts";
 import type { Surface } from "./surface.ts";
 
-export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages];
+export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages, rerank];
