@@ -16,7 +16,7 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function startGatewayProcess(config: object, opts: { args?: string[]; env?: Record<string, string>; unset?: string[]; cwd?: string; workers?: number } = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(config: object, opts: { args?: string[]; env?: Record<string, string>; unset?: string[]; cwd?: string; workers?: number; readyMs?: number } = {}): Promise<GatewayProcess> {
   const dir = mkdtempSync(join(tmpdir(), "gatekit-gw-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, stringify(config));
@@ -42,7 +42,7 @@ export async function startGatewayProcess(config: object, opts: { args?: string[
       await proc;
     },
   };
-  await waitFor(async () => (await gw.readiness()).body.live_workers === workers, 20_000, () => proc.exitCode !== null, () => `${proc.all ?? ""}`);
+  await waitFor(async () => (await gw.readiness()).body.live_workers === workers, opts.readyMs ?? 20_000, () => proc.exitCode !== null, () => `${proc.all ?? ""}`);
   return gw;
 }
 
