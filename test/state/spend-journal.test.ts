@@ -19,8 +19,6 @@ import { startRedis } from "../support/redis.ts";
 let db: TestPostgres;
 let upstream: MockUpstream;
 
-/** Starting a gateway takes seconds on a busy 2-core machine (each worker loads the TypeScript sources). */
-const READY_MS = 90_000;
 /** 11 prompt + 7 completion tokens from the mock: 0.25 USD a request. */
 const COST = 11 * 0.01 + 7 * 0.02;
 const config = (batchSeconds: number) => ({
@@ -107,7 +105,7 @@ async function crashUnderLoad(name: string, postgresDown: boolean) {
   const journal = mkdtempSync(join(tmpdir(), "gatekit-journal-"));
   const env = { DATABASE_URL: db.url, GATEKIT_SPEND_JOURNAL_DIR: journal };
   // Batches every 2 s: some rows land before the kill (their segments trimmed), the rest wait in the journal.
-  let gw = await startGatewayProcess(config(2), { workers: 2, env, readyMs: READY_MS });
+  let gw = await startGatewayProcess(config(2), { workers: 2, env });
   const { key, token } = await generate(gw.url);
   expect((await once(gw.url, key)).status).toBe(200); // both workers may cache the key before an outage
   expect((await once(gw.url, key)).status).toBe(200);
@@ -124,7 +122,7 @@ async function crashUnderLoad(name: string, postgresDown: boolean) {
   const answered = load.ok.filter((r) => r.at <= killedAt);
   const journaled = segments(journal).length;
   // Restart on the same journal; with Postgres down the primary retries the replay until it is back.
-  gw = await startGatewayProcess(config(2), { workers: 2, env, readyMs: READY_MS });
+  gw = await startGatewayProcess(config(2), { workers: 2, env });
   if (postgresDown) {
     await new Promise((r) => setTimeout(r, 1500));
     await db.start();
@@ -172,11 +170,11 @@ describe("the spend journal", () => {
   it("a budget crossed just before the crash is still refused after the restart (and without the journal it is not)", async () => {
     const refusedAfterRestart = async (journal: string) => {
       const env = { DATABASE_URL: db.url, GATEKIT_SPEND_JOURNAL_DIR: journal };
-      let gw = await startGatewayProcess(config(3600), { workers: 1, env, readyMs: READY_MS });
+      let gw = await startGatewayProcess(config(3600), { workers: 1, env });
       const { key } = await generate(gw.url, { max_budget: 0.5 });
       const before = [await once(gw.url, key), await once(gw.url, key), await once(gw.url, key)].map((r) => r.status);
       await killAll(gw);
-      gw = await startGatewayProcess(config(3600), { workers: 1, env, readyMs: READY_MS });
+      gw = await startGatewayProcess(config(3600), { workers: 1, env });
       try {
         const after = await once(gw.url, key);
         return { before, after: after.status, message: after.body };
@@ -195,7 +193,7 @@ describe("the spend journal", () => {
   }, 400_000);
 
   it("spend on one worker counts against the budget on the others before any batch lands", async () => {
-    const gw = await startGatewayProcess(config(3600), { workers: 2, readyMs: READY_MS, env: { DATABASE_URL: db.url, GATEKIT_SPEND_JOURNAL_DIR: mkdtempSync(join(tmpdir(), "gatekit-journal-")) } });
+    const gw = await startGatewayProcess(config(3600), { workers: 2, env: { DATABASE_URL: db.url, GATEKIT_SPEND_JOURNAL_DIR: mkdtempSync(join(tmpdir(), "gatekit-journal-")) } });
     try {
       const { key } = await generate(gw.url, { max_budget: 0.5 });
       const seen: string[] = [];
@@ -224,7 +222,7 @@ describe("the spend journal", () => {
       router_settings: { redis_host: "127.0.0.1", redis_port: redis.port, redis_password: "os.environ/REDIS_PASSWORD" },
     };
     const env = () => ({ DATABASE_URL: db.url, REDIS_PASSWORD: redis.password, GATEKIT_SPEND_JOURNAL_DIR: mkdtempSync(join(tmpdir(), "gatekit-journal-")) });
-    const [a, b] = [await startGatewayProcess(shared, { env: env(), readyMs: READY_MS }), await startGatewayProcess(shared, { env: env(), readyMs: READY_MS })];
+    const [a, b] = [await startGatewayProcess(shared, { env: env() }), await startGatewayProcess(shared, { env: env() })];
     try {
       const { key } = await generate(a.url, { max_budget: 0.5 });
       const first = [(await once(a.url, key)).status, (await once(b.url, key)).status]; // 0.25 on each instance
