@@ -227,6 +227,7 @@ function dockerGateways(name: string, spec: DockerSpec, place: Placement): Servi
       { name: "api", container: g.port, host: g.port, address: d.publishAddress },
       { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
     ],
+    // Each instance its own named journal volume (the model's generic "spend-journal" is Kubernetes' volume name).
     volumes: g.spend_journal.storage === "volume" ? [{ volume: spendJournalVolume(name, spec, i), path: SPEND_JOURNAL_PATH }] : [],
     env: g.instances > 1 ? { ...base.env, GATEKIT_DRAIN_DELAY_SECONDS: String(DRAIN_DELAY_SECONDS) } : base.env,
     networks: [{ name: d.nets.public, aliases: [] }, { name: d.nets.internal, aliases: [] }],

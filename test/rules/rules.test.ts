@@ -67,8 +67,8 @@ const BREAK_K8S: Record<string, K8sBreaker> = {
   GuaranteedQos: (e) => void (e.spec.kubernetes.cpu_limit = false),
   SpreadConstraints: (e) => void (e.spec.kubernetes.spread.zones = false),
   NetworkPolicyPresent: (e) => void (e.spec.kubernetes.network_policies = false),
-  PodSecurityEnforced: (e) => void (e.spec.kubernetes.pod_security.enforce = "baseline"),
   SpendJournalDurable: (e) => void (e.spec.gateway.spend_journal.storage = "tmpfs"),
+  PodSecurityEnforced: (e) => void (e.spec.kubernetes.pod_security.enforce = "baseline"),
 };
 
 /** Rules that describe one Docker host: they do not apply to a cluster and must stay silent there. */

@@ -151,7 +151,7 @@ async function crashUnderLoad(name: string, postgresDown: boolean) {
 beforeAll(async () => {
   db = await startPostgres();
   upstream = await startMockOpenAI();
-}, 120_000);
+}, 400_000);
 
 afterAll(async () => {
   await upstream?.close();
@@ -161,11 +161,11 @@ afterAll(async () => {
 describe("the spend journal", () => {
   it("SIGKILL of the whole gateway under load: every 200 answered before the kill has its spend row after the restart, none counted twice", async () => {
     await crashUnderLoad("kill -9, Postgres up", false);
-  }, 120_000);
+  }, 400_000);
 
   it("the same with Postgres down at the moment of the kill, and still down when the gateway restarts", async () => {
     await crashUnderLoad("kill -9, Postgres down", true);
-  }, 120_000);
+  }, 400_000);
 
   it("a budget crossed just before the crash is still refused after the restart (and without the journal it is not)", async () => {
     const refusedAfterRestart = async (journal: string) => {
@@ -190,7 +190,7 @@ describe("the spend journal", () => {
     expect(journaled.message).toContain("Budget has been exceeded");
     expect(without.before).toEqual([200, 200, 400]);
     expect(without.after).toBe(200); // the spend was only in memory: the crash forgot it
-  }, 120_000);
+  }, 400_000);
 
   it("spend on one worker counts against the budget on the others before any batch lands", async () => {
     const gw = await startGatewayProcess(config(3600), { workers: 2, env: { DATABASE_URL: db.url, GATEKIT_SPEND_JOURNAL_DIR: mkdtempSync(join(tmpdir(), "gatekit-journal-")) } });
@@ -213,7 +213,7 @@ describe("the spend journal", () => {
     } finally {
       await gw.stop();
     }
-  }, 60_000);
+  }, 300_000);
 
   it("through Redis, spend on one instance counts against the budget on another before any batch lands", async () => {
     const redis = await startRedis();
@@ -235,5 +235,5 @@ describe("the spend journal", () => {
       await Promise.all([a.stop(), b.stop()]);
       await redis.stop();
     }
-  }, 60_000);
+  }, 300_000);
 });
