@@ -11,6 +11,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages } from "../../lib/images/build.ts";
 import { LOCAL_IMAGES, localImagesOf } from "../../lib/model/images.ts";
+import { spendJournalVolume } from "../../lib/model/resolve.ts";
 import { loadEnvironment } from "../../lib/spec/load.ts";
 import type { DockerEnvironment as Environment } from "../../lib/spec/schema.ts";
 import { REPO } from "../support/cli.ts";
@@ -24,6 +25,8 @@ const KEY = TEST_VARS.LITELLM_MASTER_KEY!;
 const out = mkdtempSync(join(tmpdir(), "gatekit-e2e-"));
 const variant = devVariant;
 const synth = (env: Environment) => synthStack(env, out);
+const journalVolumes = (env: Environment) => env.spec.gateway.spend_journal.storage === "volume"
+  ? Array.from({ length: env.spec.gateway.instances }, (_, i) => spendJournalVolume(env.name, env.spec, i)) : [];
 
 const sdk = (env: Environment, key = KEY) => new OpenAI({ apiKey: key, baseURL: `http://127.0.0.1:${env.spec.gateway.port}/v1`, maxRetries: 0 });
 const docker = (...args: string[]) => execa("docker", args, { reject: false });
@@ -105,7 +108,7 @@ describe("dev on the live engine", () => {
 
   afterAll(async () => {
     if (state) await destroyStack(state);
-    await docker("volume", "rm", env.spec.postgres.volume);
+    await docker("volume", "rm", env.spec.postgres.volume, ...journalVolumes(env));
   });
 
   it("every container is healthy and liveliness answers on the health port", async () => {
@@ -140,7 +143,7 @@ describe("dev on the live engine", () => {
     console.log(`postgres outage 20 s: ${served} served, ${failed} failed (${failures(results, stoppedAt)}), ${rows.rows} spend rows (${rows.distinct} distinct)`);
     expect(failed).toBe(0);
     expect(rows).toEqual({ rows: served, distinct: served });
-  }, 120_000);
+  }, 240_000);
 
   it("a redeploy that replaces Postgres keeps its data", async () => {
     const keysBefore = await psql(env, `SELECT count(*) FROM "LiteLLM_VerificationToken"`);
@@ -167,7 +170,8 @@ describe("dev on the live engine", () => {
     expect(await names("ps", `${env.name}-`)).toEqual([]);
     expect(await names("network", `gatekit-${env.name}-`)).toEqual([]);
     const left = (await names("volume", "")).filter((v) => !volumesBefore.includes(v) && (mounted.has(v) || v.includes(env.name)));
-    expect(left).toEqual([env.spec.postgres.volume]);
+    // Retained by design: Postgres' volume and each instance's spend journal (unwritten spend survives a destroy).
+    expect(left.sort()).toEqual([env.spec.postgres.volume, ...journalVolumes(env)].sort());
   }, 120_000);
 });
 
@@ -184,7 +188,7 @@ describe("two instances behind the load balancer", () => {
 
   afterAll(async () => {
     if (state) await destroyStack(state);
-    await docker("volume", "rm", env.spec.postgres.volume, env.spec.monitoring.prometheus!.volume!);
+    await docker("volume", "rm", env.spec.postgres.volume, env.spec.monitoring.prometheus!.volume!, ...journalVolumes(env));
   });
 
   it("the balancer and both instances are healthy; the SDK is served through the balancer", async () => {
