@@ -27,6 +27,7 @@ import { deploymentLimitError, keyLimitError, RateLimiter } from "./state/limits
 import { SharedRedis } from "./state/redis.ts";
 import { chunker } from "./providers/shared/openai-shapes.ts";
 import { costOf } from "./state/spend.ts";
+import { uiRoutes } from "./ui/index.ts";
 
 export const VERSION = "0.1.0";
 const MODEL_SYNC_MS = 2000;
@@ -73,7 +74,11 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   const limiter = new RateLimiter(redis, opts.options?.numWorkers ?? 1);
   const timers: NodeJS.Timeout[] = [];
   const syncModels = state?.models ? storedModelSync(state.models) : async () => {};
-  const admin = state ? adminRoutes(state, config, authorizeAdmin, syncModels) : {};
+  const admin = state ? adminRoutes(state, config, authorizeAdmin, syncModels, async (req) => {
+    const caller = await authenticate(req);
+    return { isAdmin: caller.isAdmin, token: caller.key?.token };
+  }) : {};
+  const ui = opts.options?.ui === false ? {} : uiRoutes();
   const announcers: Announce[] = [];
   const router = new Router(config, (id, until) => announcers.forEach((a) => a(id, until)));
   const applyCooldown = (id: string, until: number) => router.cooldowns.apply(id, until);
@@ -100,7 +105,8 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     "GET /health/liveness": (c) => send(c, 200, JSON.stringify("I'm alive!")),
     "GET /health/readiness": async (c) => send(c, 200, JSON.stringify({ status: "healthy", ...(await readiness()), litellm_version: VERSION })),
     ...Object.fromEntries(Object.entries(admin).map(([route, handler]) => [route, (c: Call) => handler(c.req).then((body) => send(c, 200, JSON.stringify(body)))])),
-    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe })).map(([route, handler]) => [
+    ...Object.fromEntries(Object.entries(ui).map(([route, handler]) => [route, (c: Call) => handler(c.req, c.res)])),
+    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe, router })).map(([route, handler]) => [
       route, async (c: Call) => (await authorizeAdmin(c.req), send(c, 200, JSON.stringify(await handler(new URL(c.req.url ?? "/", "http://x"))))),
     ])),
   };
@@ -454,6 +460,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
       overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
     });
     if (state && status < 400 && d) recordSpend(call, d, total);
+    else if (state?.spend && status >= 400 && call.caller && call.requestedModel) recordFailure(call, total);
     if (status < 400 && (call.caller?.key?.tpm_limit || d?.params.tpm)) countTokens(call);
     if (alerts && status < 400 && total > alerts.slowSeconds) alerts.slow(call.requestedModel, total);
     if (logger.isLevelEnabled("debug")) logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
@@ -476,6 +483,18 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
       request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: CALL_TYPES[call.endpoint ?? "chat"], api_key: apiKey, spend,
       prompt_tokens: call.inputTokens ?? 0, completion_tokens: call.outputTokens ?? 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
       model: d.params.model, model_id: d.id, model_group: call.requestedModel, api_base: d.params.api_base ?? "", user: "",
+    });
+  }
+
+  /** A refused or failed call of a known caller: a spend log row without spend (LiteLLM logs errors too). */
+  function recordFailure(call: Call, totalSeconds: number): void {
+    const d = call.deployment;
+    const end = new Date();
+    state!.spend!.add({
+      request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: CALL_TYPES[call.endpoint ?? "chat"], api_key: call.caller?.key?.token ?? "", spend: 0,
+      prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
+      model: d?.params.model ?? "", model_id: d?.id ?? "", model_group: call.requestedModel, api_base: d?.params.api_base ?? "", user: "",
+      status: "failure", errorClass: call.errorClass ?? "APIConnectionError",
     });
   }
 

@@ -100,10 +100,6 @@ export class KeyStore {
     return rows.map((r) => r.token);
   }
 
-  async list(): Promise<VirtualKey[]> {
-    return (await this.pool.query<VirtualKey>(`SELECT * FROM "LiteLLM_VerificationToken" ORDER BY created_at`)).rows;
-  }
-
   /** The key behind a presented secret: cached while fresh, else read again; while the database is down, the last known. */
   async lookup(presented: string): Promise<VirtualKey | undefined> {
     const token = hashKey(presented);
