@@ -3,6 +3,7 @@
 // deployment of model_list.
 import { GatewayError } from "./errors.ts";
 import { effectiveSettings, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
+import type { Metrics } from "./metrics.ts";
 import type { GatewayOptions } from "./options.ts";
 import type { Router } from "./router/index.ts";
 import type { State } from "./state/index.ts";
@@ -18,6 +19,7 @@ interface OpsContext {
   probe(d: ResolvedDeployment): Promise<ProbeResult>;
   /** This worker's router: cooldowns (shared between workers), last errors and latencies. */
   router?: Router;
+  metrics?: Metrics;
 }
 
 export function opsRoutes(ctx: OpsContext): Record<string, (url: URL) => Promise<unknown>> {
@@ -43,11 +45,12 @@ function deploymentHealth({ config, router }: OpsContext) {
   });
 }
 
-async function settings({ config, options: o, state, redis }: OpsContext) {
+async function settings({ config, options: o, state, redis, metrics }: OpsContext) {
   const e = effectiveSettings(config.raw);
   return {
     mode: o?.mode ?? null, // as the gateway parsed LITELLM_MODE (PRODUCTION or DEV), not the raw variable
     num_workers: o?.numWorkers ?? null,
+    live_workers: metrics ? await liveWorkers(metrics) : null,
     separate_health_app: o?.separateHealthApp ?? null,
     health_port: o?.healthPort ?? null,
     max_requests_before_restart: o?.maxRequestsBeforeRestart ?? null,
@@ -62,6 +65,13 @@ async function settings({ config, options: o, state, redis }: OpsContext) {
     database: state ? await databaseUse(state) : { status: "not configured" },
     redis: redis ? { status: redis.status, ...(redis.lastError ? { error: redis.lastError } : {}) } : { status: "not configured" },
   };
+}
+
+/** Workers that answered the primary's metrics collection just now (the summed gatekit_live_workers gauge). */
+async function liveWorkers(metrics: Metrics): Promise<number | null> {
+  const text = await metrics.exposition().catch(() => "");
+  const m = /^gatekit_live_workers (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : null;
 }
 
 /** Connections in use on the whole server (every instance's pools), against max_connections. */

@@ -106,7 +106,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     "GET /health/readiness": async (c) => send(c, 200, JSON.stringify({ status: "healthy", ...(await readiness()), litellm_version: VERSION })),
     ...Object.fromEntries(Object.entries(admin).map(([route, handler]) => [route, (c: Call) => handler(c.req).then((body) => send(c, 200, JSON.stringify(body)))])),
     ...Object.fromEntries(Object.entries(ui).map(([route, handler]) => [route, (c: Call) => handler(c.req, c.res)])),
-    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe, router })).map(([route, handler]) => [
+    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe, router, metrics })).map(([route, handler]) => [
       route, async (c: Call) => (await authorizeAdmin(c.req), send(c, 200, JSON.stringify(await handler(new URL(c.req.url ?? "/", "http://x"))))),
     ])),
   };

@@ -18,5 +18,6 @@ export async function run(args: string[]): Promise<number> {
   // Local runs use LiteLLM's default ports (4000/4001) whatever the spec publishes on its Docker host.
   const flags = ["--num_workers", String(env.spec.gateway.num_workers), ...args];
   process.env.SEPARATE_HEALTH_APP ??= "1";
+  process.env.GATEKIT_UI ??= env.spec.gateway.ui ? "1" : "0";
   return runGateway(flags, { config: env.spec.litellm, source: env.file, devEnvFiles: [".env.example"] });
 }

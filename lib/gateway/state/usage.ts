@@ -99,6 +99,7 @@ function logFilter(q: URLSearchParams, ownKey: string | undefined, defaultDays?:
   if (status && status !== "success" && status !== "failure") throw bad("status_filter", "success or failure");
   return new Where()
     .add((p) => `api_key = ${p}`, apiKey)
+    .add((p) => `api_key IN (SELECT token FROM "LiteLLM_VerificationToken" WHERE key_alias = ${p})`, ownKey ? undefined : (q.get("key_alias") ?? undefined))
     .add((p) => `model_group = ${p}`, q.get("model") ?? undefined)
     .add((p) => `status = ${p}`, status)
     .add((p) => `"startTime" >= ${p}`, from)
@@ -108,7 +109,7 @@ function logFilter(q: URLSearchParams, ownKey: string | undefined, defaultDays?:
 /** Counting stops here: past it the console says "10000+", and no page pays for counting millions of rows. */
 const COUNT_CAP = 10_000;
 
-/** /spend/logs/ui: LiteLLM's paginated logs (page, page_size, api_key, model, status_filter, start_date, end_date). */
+/** /spend/logs/ui: LiteLLM's paginated logs (page, page_size, api_key, key_alias, model, status_filter, start_date, end_date). */
 export async function spendLogsPage(pool: Pool, q: URLSearchParams, ownKey?: string) {
   const page = intParam(q, "page", 1, 1, 100_000);
   const pageSize = intParam(q, "page_size", 50, 1, 100);
