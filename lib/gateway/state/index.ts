@@ -120,7 +120,7 @@ export function adminRoutes(
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) throw new GatewayError(400, "BadRequestError", "keys: expected a list of keys or their hashes", "keys");
       return { deleted_keys: await state.keys.delete(keys.map(String)) };
     }),
-    "GET /key/list": guarded(async (req) => listKeys(state.pool, query(req))),
+    "GET /key/list": guarded(async (req) => (await state.spend?.flush(), listKeys(state.pool, query(req)))),
     "POST /model/new": guarded(async (req) => {
       const added = await storedModels().add(await body(req));
       await modelsChanged();
