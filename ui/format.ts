@@ -1,5 +1,6 @@
 // How numbers, money and times read on every page.
-export const usd = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `$${n < 1 && n > 0 ? n.toFixed(6) : n.toFixed(2)}`);
+/** Cents, or two significant digits below a cent (a cheap call still shows). */
+export const usd = (n: number | null | undefined) => (n === null || n === undefined ? "—" : n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`);
 export const int = (n: number | null | undefined) => (n === null || n === undefined ? "—" : n.toLocaleString("en-US"));
 export const ms = (n: number | null | undefined) => (n === null || n === undefined ? "—" : `${Math.round(n).toLocaleString("en-US")} ms`);
 export const time = (iso: string | null | undefined) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 19) + "Z" : "—");

@@ -19,7 +19,8 @@ export function Overview({ who }: { who: Who }) {
   const state = useLoad(() => (who.admin ? api<Settings>("/gatekit/settings") : Promise.resolve(undefined)), []);
   const o = usage.data;
   const s = state.data;
-  const x = o?.series.map((r) => r.hour) ?? [];
+  const hours = o ? everyHour(o.series) : [];
+  const x = hours.map((r) => r.hour);
   return (
     <>
       <Problem error={usage.error ?? state.error} />
@@ -44,7 +45,7 @@ export function Overview({ who }: { who: Who }) {
         <section aria-labelledby="gateway">
           <h2 id="gateway">Gateway</h2>
           <div class="stats">
-            <Stat id="workers" label="Live workers" value={s ? `${s.live_workers ?? "?"} of ${s.num_workers ?? "?"}` : "—"} />
+            <Stat id="workers" label="Live workers" value={s ? `${s.live_workers ?? "?"}${s.num_workers ? ` of ${s.num_workers}` : ""}` : "—"} />
             <Stat id="database" label="Database" value={s ? `${s.database.status}${s.database.connections !== undefined ? ` (${s.database.connections}/${s.database.max_connections} connections)` : ""}` : "—"} />
             <Stat id="redis" label="Redis" value={s?.redis.status ?? "—"} />
           </div>
@@ -53,22 +54,22 @@ export function Overview({ who }: { who: Who }) {
       {o && (
         <section aria-labelledby="charts">
           <h2 id="charts">Per hour</h2>
-          {x.length ? (
+          {o.requests_24h ? (
             <div class="charts">
               <figure>
                 <figcaption>Requests and errors</figcaption>
                 <Chart x={x} summary={`Requests per hour over the last 24 hours: ${o.requests_24h} in all, ${o.failures_24h} failed`}
-                  series={[{ label: "requests", values: o.series.map((r) => r.requests), color: "#1f5fa8" }, { label: "errors", values: o.series.map((r) => r.failures), color: "#b3261e" }]} />
+                  series={[{ label: "requests", values: hours.map((r) => r.requests), color: "#1f5fa8" }, { label: "errors", values: hours.map((r) => r.failures), color: "#b3261e" }]} />
               </figure>
               <figure>
                 <figcaption>Spend (USD)</figcaption>
-                <Chart x={x} summary={`Spend per hour over the last 24 hours, ${usd(o.series.reduce((a, r) => a + r.spend, 0))} in all`}
-                  series={[{ label: "spend", values: o.series.map((r) => r.spend), color: "#2e7d32", bars: true }]} />
+                <Chart x={x} summary={`Spend per hour over the last 24 hours, ${usd(hours.reduce((a, r) => a + r.spend, 0))} in all`}
+                  series={[{ label: "spend", values: hours.map((r) => r.spend), color: "#2e7d32", bars: true }]} />
               </figure>
               <figure>
                 <figcaption>p95 latency (ms)</figcaption>
                 <Chart x={x} summary={`p95 latency per hour; over the whole day ${ms(o.p95_ms)}`}
-                  series={[{ label: "p95 ms", values: o.series.map((r) => r.p95_ms), color: "#6a1b9a" }]} />
+                  series={[{ label: "p95 ms", values: hours.map((r) => r.p95_ms), color: "#6a1b9a" }]} />
               </figure>
             </div>
           ) : <p>No requests in the last 24 hours.</p>}
@@ -87,4 +88,11 @@ export function Overview({ who }: { who: Who }) {
       )}
     </>
   );
+}
+
+/** The last 24 hours, one slot each, hours without traffic as zeros: the chart spans the whole day. */
+function everyHour(series: OverviewData["series"]): OverviewData["series"] {
+  const byHour = new Map(series.map((r) => [r.hour, r]));
+  const now = Math.floor(Date.now() / 3_600_000) * 3600;
+  return Array.from({ length: 24 }, (_, i) => now - (23 - i) * 3600).map((hour) => byHour.get(hour) ?? { hour, requests: 0, failures: 0, spend: 0, p95_ms: null });
 }

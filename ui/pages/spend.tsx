@@ -26,6 +26,7 @@ export function Spend() {
   }, [days, group]);
   const rows: Row[] = group === "day" ? (daily.data ?? []).map((d) => ({ label: d.date, spend: d.spend, requests: d.requests, tokens: d.total_tokens })) : (grouped.data ?? []);
   const total = (daily.data ?? []).reduce((a, d) => a + d.spend, 0);
+  const chartDays = everyDay(daily.data ?? [], days);
   return (
     <>
       <div class="toolbar">
@@ -48,8 +49,8 @@ export function Spend() {
       {daily.data && daily.data.length > 0 && (
         <figure>
           <figcaption>Spend per day (USD)</figcaption>
-          <Chart x={daily.data.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000)} summary={`Spend per day, ${usd(total)} in all over ${daily.data.length} days with traffic`}
-            series={[{ label: "spend", values: daily.data.map((d) => d.spend), color: "#2e7d32", bars: true }]} />
+          <Chart x={chartDays.map((d) => Date.parse(`${d.date}T00:00:00Z`) / 1000)} summary={`Spend per day, ${usd(total)} in all over ${daily.data.length} days with traffic`}
+            series={[{ label: "spend", values: chartDays.map((d) => d.spend), color: "#2e7d32", bars: true }]} />
         </figure>
       )}
       {daily.data && daily.data.length === 0 && <p>No spend in this range.</p>}
@@ -60,4 +61,10 @@ export function Spend() {
       </table>
     </>
   );
+}
+
+/** Every day of the range, days without spend as zeros: the chart spans the whole range. */
+function everyDay(rows: Day[], days: number): Day[] {
+  const byDate = new Map(rows.map((r) => [r.date, r]));
+  return Array.from({ length: days }, (_, i) => dayString(new Date(Date.now() - (days - 1 - i) * 86_400_000))).map((date) => byDate.get(date) ?? { date, spend: 0, requests: 0, total_tokens: 0 });
 }

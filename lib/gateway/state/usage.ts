@@ -3,7 +3,7 @@
 // served by an index (migration 3), so 500k keys or millions of log rows never travel to the gateway.
 import { GatewayError } from "../errors.ts";
 import type { Pool } from "./db.ts";
-import { hashKey, type VirtualKey } from "./keys.ts";
+import { hashKey, normalize, type VirtualKey } from "./keys.ts";
 
 const bad = (param: string, what: string) => new GatewayError(400, "BadRequestError", `${param}: expected ${what}`, param);
 
@@ -86,7 +86,7 @@ export async function listKeys(pool: Pool, q: URLSearchParams): Promise<KeyPage>
   const n = total.rows[0]!.n;
   const full = q.get("return_full_object") === "true";
   return {
-    keys: rows.rows.map((r) => (full ? { ...r, spend: Number(r.spend), max_budget: r.max_budget === null ? null : Number(r.max_budget) } : r.token)),
+    keys: rows.rows.map((r) => (full ? normalize(r) : r.token)),
     total_count: n, current_page: page, total_pages: Math.ceil(n / size),
   };
 }
