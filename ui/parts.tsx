@@ -71,7 +71,7 @@ export function Chart({ x, series, summary, height = 220 }: { x: number[]; serie
     const plot = new uPlot(
       {
         width: el.clientWidth || 600, height,
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.bars ? s.color : undefined, width: 2, paths: s.bars ? bars : undefined, points: { show: x.length < 3 } }))],
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: s.bars ? s.color : undefined, width: 2, paths: s.bars ? bars : undefined, points: { show: true, size: 5 } }))],
         axes: [{ stroke: "#333" }, { stroke: "#333" }],
         scales: { x: { time: true } },
         legend: { show: true },

@@ -5,7 +5,7 @@
 // page; the keyboard alone reaches everything. Code run in the page is given as strings, so this file compiles
 // without the DOM library. Each page's screenshot goes to docs/console/ (docs/console.md).
 import axe from "axe-core";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -138,6 +138,10 @@ describe("the console, signed in with the master key", () => {
     await page.getByLabel("Key").check();
     const row = page.getByRole("row").filter({ hasText: "browser-key" });
     await expect.poll(() => row.textContent()).toContain("$0.50");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    const csv = readFileSync((await download.path())!, "utf8");
+    expect(csv.split("\n")[0]).toBe("key,spend_usd,requests,tokens");
+    expect(csv).toContain("browser-key,0.5,2,36\n"); // 2 calls × (11 + 7) tokens
     expect(await accessibilityProblems()).toEqual([]);
     await shot("spend");
     await go("Overview");
