@@ -1,5 +1,6 @@
 // The main port through the official openai SDK: chat (both modes), completions, embeddings, models, health,
 // metrics, and the headers every response carries.
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
@@ -103,6 +104,16 @@ describe("other endpoints", () => {
     const ids: string[] = [];
     for await (const m of gw.client().models.list()) ids.push(m.id);
     expect(ids.sort()).toEqual(["broken", "embedder", "gpt-4o-mini", "instruct", "mocked"]);
+  });
+
+  it("models.retrieve answers one model and 404s an unknown one in OpenAI's error shape", async () => {
+    const m = await gw.client().models.retrieve("gpt-4o-mini");
+    expect(m).toMatchObject({ id: "gpt-4o-mini", object: "model", owned_by: "openai" });
+    const error = await gw.client().models.retrieve("no-such-model").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ type: "not_found_error", param: "model", code: "404" });
+    expect((error as Error).message).toMatch(/The model 'no-such-model' does not exist/);
+    expect((await fetch(`${gw.url}/v1/models/gpt-4o-mini`)).status).toBe(401);
   });
 
   it("/health needs the key and checks every deployment", async () => {

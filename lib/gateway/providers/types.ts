@@ -1,6 +1,7 @@
 // The contract every provider module implements (lib/gateway/providers/<name>/index.ts): build the upstream
 // request from an OpenAI-format body, turn the answer (whole or streamed) back into OpenAI format, and
 // classify errors. Providers are pure translations: no I/O, no timers — the request path does the calling.
+import type { IncomingHttpHeaders } from "node:http";
 import type { LitellmParams } from "../config/schema.ts";
 
 export type Endpoint = "chat" | "completion" | "embedding";
@@ -55,6 +56,15 @@ export interface StreamTranslator {
   end(): object[];
 }
 
+/**
+ * A client API other than chat completions that the provider's upstream speaks itself (Anthropic's Messages,
+ * OpenAI's Responses): the client's body goes upstream with the deployment's model and credentials, and the
+ * answer comes back to the client as bytes (the surface reads usage on the way).
+ */
+export interface NativeApi {
+  buildRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean, headers: IncomingHttpHeaders): UpstreamRequest;
+}
+
 export interface Provider {
   /** Prefixes of `litellm_params.model` served by this module, e.g. ["gemini"]. */
   prefixes: readonly string[];
@@ -64,6 +74,8 @@ export interface Provider {
    */
   passthrough?: boolean;
   endpoints: readonly Endpoint[];
+  /** Client APIs this provider speaks natively (anthropic → messages, openai → responses); others are translated. */
+  native?: Partial<Record<"messages" | "responses", NativeApi>>;
   buildRequest(endpoint: Endpoint, body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
   /** Upstream JSON → OpenAI JSON (chat.completion, text_completion or list of embeddings) with `usage`. */
   parseResponse(endpoint: Endpoint, upstream: unknown, target: UpstreamTarget, body: Record<string, unknown>): Record<string, unknown>;

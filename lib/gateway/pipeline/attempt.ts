@@ -1,0 +1,165 @@
+// One attempt at one deployment. Three ways to answer: a mock_response in-process; a native relay when the
+// provider speaks the client's API itself (the bytes go through, the surface reads usage on the way); or a
+// translation — the surface's internal call through the provider's wire format and back, whole or streamed.
+import { performance } from "node:perf_hooks";
+import type { Body, Parsed, Surface } from "../api/surface.ts";
+import type { ResolvedDeployment } from "../config/load.ts";
+import { GatewayError, badRequest } from "../errors.ts";
+import { knownPrefixes, providerFor } from "../providers/index.ts";
+import { mockAnswer, mockChunks } from "../providers/mock.ts";
+import { lineSplitter, parseJson } from "../providers/shared/openai-shapes.ts";
+import type { Provider, StreamTranslator } from "../providers/types.ts";
+import { connectionError } from "../upstream.ts";
+import type { Call, Services } from "./context.ts";
+import { drained, send, startStream } from "./respond.ts";
+
+/** Calls deployment `d` and answers the client; returns a whole answer's text (for the cache), nothing for a stream. */
+export async function attempt(svc: Services, call: Call, d: ResolvedDeployment): Promise<string | undefined> {
+  const surface = call.surface!;
+  const parsed = call.parsed!;
+  if (d.params.mock_response !== undefined) return answerMock(call, surface, parsed, d.params.mock_response);
+  const provider = providerFor(d.provider);
+  const nativeApi = provider && !surface.internalFormat ? provider.native?.[surface.api as keyof NonNullable<Provider["native"]>] : undefined;
+  if (!provider || (!nativeApi && !provider.endpoints.includes(surface.endpoint))) {
+    throw badRequest(`Provider ${d.provider} is not supported for ${surface.endpoint} by this gateway (supported: ${knownPrefixes().join(", ")})`);
+  }
+  const relay = nativeApi !== undefined || (surface.internalFormat && provider.passthrough === true);
+  const target = svc.targetOf(d);
+  const request = nativeApi ? nativeApi.buildRequest(parsed.body, target, parsed.stream, parsed.headers) : provider.buildRequest(surface.endpoint, parsed.internal(), target, parsed.stream);
+
+  const abort = new AbortController();
+  call.res.once("close", () => call.res.writableFinished || abort.abort());
+  const t0 = performance.now();
+  const timeout = parsed.stream ? d.streamTimeoutMs : d.timeoutMs;
+  const up = await svc.upstreams.call(request, { headersTimeoutMs: timeout, bodyTimeoutMs: timeout, signal: abort.signal });
+  if (up.statusCode >= 400) {
+    const text = await up.body.text().catch(() => "");
+    call.llmMs = performance.now() - t0;
+    throw GatewayError.from(provider.mapError(up.statusCode, text, up.headers));
+  }
+  // Reading the body fails like the call itself: a pause past the timeout is a 408, a client gone a 499.
+  const bodyFailed = (e: Error): never => {
+    throw connectionError(e, new URL(request.url).origin);
+  };
+  if (parsed.stream) {
+    // An OpenAI-compatible upstream needs no translation, only its chunks parsed, for a surface of another format.
+    const translator = relay ? undefined : provider.passthrough ? openaiChunks() : provider.streamTranslator(target, parsed.internal());
+    await (translator ? translateStream(call, surface, parsed, translator, up.body, t0) : relayStream(call, surface, up.body, t0)).catch(bodyFailed);
+    return undefined;
+  }
+  const bytes = Buffer.from(await up.body.arrayBuffer().catch(bodyFailed));
+  call.llmMs = performance.now() - t0;
+  if (relay) {
+    if (!looksLikeJson(bytes)) throw notJson(d);
+    const text = bytes.toString();
+    surface.scanUsage(text, call);
+    send(call, 200, bytes);
+    return text;
+  }
+  const answer = provider.parseResponse(surface.endpoint, parseUpstream(bytes, d), target, parsed.internal());
+  readUsage(call, answer.usage);
+  const text = JSON.stringify(surface.render(answer, parsed));
+  send(call, 200, text);
+  return text;
+}
+
+/** The upstream's bytes as they came; usage read from a short tail so that a field split across chunks is still found. */
+async function relayStream(call: Call, surface: Surface, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
+  const { res } = call;
+  let first = true;
+  let tail = "";
+  for await (const chunk of upstream) {
+    if (first) {
+      call.llmMs = performance.now() - t0;
+      startStream(call);
+      first = false;
+    }
+    const text = tail + chunk.toString();
+    surface.scanUsage(text, call);
+    tail = text.slice(-32);
+    if (!res.write(chunk)) await drained(res);
+  }
+  if (first) startStream(call);
+  res.end(surface.relayEnd(tail));
+}
+
+/** Provider stream → internal chunks → the surface's stream. */
+async function translateStream(call: Call, surface: Surface, parsed: Parsed, translator: StreamTranslator, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
+  const { res } = call;
+  const renderer = surface.stream(parsed);
+  const decoder = new TextDecoder(); // keeps a character split across chunks whole
+  let first = true;
+  for await (const chunk of upstream) {
+    if (first) {
+      call.llmMs = performance.now() - t0;
+      startStream(call);
+      first = false;
+    }
+    const chunks = translator.push(decoder.decode(chunk, { stream: true }));
+    if (!chunks.length) continue;
+    usageOf(call, chunks);
+    const out = renderer.push(chunks);
+    if (out.length && !res.write(out)) await drained(res);
+  }
+  if (first) startStream(call);
+  const last = translator.end();
+  usageOf(call, last);
+  res.end(renderer.end(last));
+}
+
+function answerMock(call: Call, surface: Surface, parsed: Parsed, text: string): string | undefined {
+  call.llmMs = 0;
+  const internal = parsed.internal();
+  if (!parsed.stream) {
+    const answer = mockAnswer(surface.endpoint, text, internal);
+    readUsage(call, answer.usage);
+    const out = JSON.stringify(surface.render(answer, parsed));
+    send(call, 200, out);
+    return out;
+  }
+  const chunks = mockChunks(text, internal);
+  const renderer = surface.stream(parsed);
+  startStream(call);
+  call.res.end(renderer.push(chunks) + renderer.end([]));
+  call.outputTokens = chunks.length - 1;
+  return undefined;
+}
+
+/** OpenAI SSE text → chunk objects, for an OpenAI-compatible upstream behind a surface of another format. */
+function openaiChunks(): StreamTranslator {
+  const lines = lineSplitter();
+  const parse = (line: string) => {
+    if (!line.startsWith("data:")) return [];
+    const data = line.slice(5).trim();
+    const chunk = data === "[DONE]" ? undefined : parseJson(data);
+    return chunk ? [chunk] : [];
+  };
+  return { push: (text) => lines.push(text).flatMap(parse), end: () => lines.end().flatMap(parse) };
+}
+
+function usageOf(call: Call, chunks: object[]): void {
+  for (const c of chunks) if ((c as { usage?: unknown }).usage) readUsage(call, (c as { usage: unknown }).usage);
+}
+
+function readUsage(call: Call, usage: unknown): void {
+  const u = usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
+  call.inputTokens = u?.prompt_tokens;
+  call.outputTokens = u?.completion_tokens;
+}
+
+/** The first non-blank byte opens a JSON object: cheap proof that a relayed answer is not an error page. */
+function looksLikeJson(bytes: Buffer): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  return bytes[i] === 0x7b;
+}
+
+const notJson = (d: ResolvedDeployment) => new GatewayError(502, "InternalServerError", `The provider of ${d.modelName} answered with something that is not JSON`);
+
+function parseUpstream(bytes: Buffer, d: ResolvedDeployment): Body {
+  try {
+    return JSON.parse(bytes.toString()) as Body;
+  } catch {
+    throw notJson(d);
+  }
+}
