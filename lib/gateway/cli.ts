@@ -13,6 +13,7 @@ import { VERSION } from "./server.ts";
 import { checkSaltKey, SaltKeyMismatch } from "./state/credentials.ts";
 import { createPool, migrate } from "./state/db.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./state/embedded.ts";
+import { claimJournal, spendJournalDir } from "./state/journal.ts";
 
 export interface RunExtras {
   /** A config given as an object (gatekit's --env), instead of a file. */
@@ -67,6 +68,8 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
     return 1;
   }
   if (ready === "unreachable") lifecycle.warn("allow_requests_on_db_unavailable: serving; the migrations and the salt key check run once the database is reachable");
+  const journal = config.database?.spendLogs ? spendJournal(opts, env, lifecycle) : undefined;
+  if (journal === null) return 1;
   if (!config.masterKey) lifecycle.warn("no master key (general_settings.master_key / LITELLM_MASTER_KEY): every request is allowed");
   const mocks = config.deployments.filter((d) => d.params.mock_response !== undefined).map((d) => d.modelName);
   lifecycle.info({
@@ -76,10 +79,11 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
     models: [...config.groups.keys()], mockModels: mocks, envFiles, cache: config.redis ? `redis ${config.redis.host}:${config.redis.port}` : "none",
     database: embedded ? `embedded PGlite in ${embedded.dataDir}` : config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off",
     alerts: config.alerting ? config.alerting.types : "off",
+    ...(config.database?.spendLogs ? { spendJournal: journal ?? "off: set GATEKIT_SPEND_JOURNAL_DIR to a folder on a volume; spend not yet written is lost on a crash" } : {}),
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
   const retrying = new AbortController();
   const fatal = ready === "unreachable" ? prepareWhenReachable(config, runMigrations, lifecycle, retrying.signal) : undefined;
-  const code = await runPrimary(opts, config, lifecycle, fatal);
+  const code = await runPrimary(opts, config, lifecycle, fatal, journal);
   retrying.abort();
   await embedded?.close();
   return code;
@@ -101,6 +105,24 @@ async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env
     log.warn({ error: (e as Error).message }, "no embedded database: virtual keys and spend logs are off");
     return undefined;
   }
+}
+
+/**
+ * The spend journal's folder, claimed for this instance and passed to the workers (GATEKIT_SPEND_JOURNAL_DIR);
+ * undefined when off, null when it can't be used (another instance holds it, or it can't be created).
+ */
+function spendJournal(opts: GatewayOptions, env: NodeJS.ProcessEnv, log: Logger): string | undefined | null {
+  const dir = spendJournalDir(opts.mode, env);
+  if (!dir) return void delete env.GATEKIT_SPEND_JOURNAL_DIR;
+  try {
+    claimJournal(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    console.error(`gatekit gateway: ${code ? `the spend journal folder ${dir} can't be used (${code}); point GATEKIT_SPEND_JOURNAL_DIR at a writable folder on a volume, or set it to off` : (e as Error).message}`);
+    return null;
+  }
+  env.GATEKIT_SPEND_JOURNAL_DIR = dir; // the workers inherit it
+  return dir;
 }
 
 /**

@@ -8,6 +8,7 @@ import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Service } from "kubernetes-models/v1";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
+import type { IVolume } from "kubernetes-models/v1/Volume";
 import { resolveEnvironment } from "../model/resolve.ts";
 import { proxyTimeoutSeconds } from "../model/timeouts.ts";
 import type { KubernetesDeployment, ServiceModel } from "../model/types.ts";
@@ -38,7 +39,7 @@ export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, proxyT
   const gateway = model.services.find((s) => s.role === "gateway")!;
   const data = model.services.filter((s) => s.role !== "gateway");
   return [
-    new Namespace({ metadata: { name: ns, labels: labels(model, "namespace") } }),
+    new Namespace({ metadata: { name: ns, labels: { ...labels(model, "namespace"), ...podSecurityLabels(k.pod_security) } } }),
     ...(k.secrets.external ? [externalSecret(model, k)] : []),
     configMap(model, gateway),
     gatewayDeployment(model, k, gateway),
@@ -49,6 +50,19 @@ export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, proxyT
     ...data.flatMap((s) => [headlessService(model, s), statefulSet(model, k, s)]),
     ...(k.network_policies ? networkPolicies(model, data) : []),
   ];
+}
+
+/**
+ * PodSecurity admission's namespace labels: the cluster refuses pods above `enforce`, and warns and audits at
+ * restricted whatever is enforced; each mode pinned to one policy version.
+ */
+export function podSecurityLabels(p: K8sSettings["pod_security"]): Record<string, string> {
+  if (!p.managed) return {};
+  const modes = { enforce: p.enforce, warn: "restricted", audit: "restricted" };
+  return Object.fromEntries(Object.entries(modes).flatMap(([mode, level]) => [
+    [`pod-security.kubernetes.io/${mode}`, level],
+    [`pod-security.kubernetes.io/${mode}-version`, p.version],
+  ]));
 }
 
 function labels(model: KubernetesDeployment, component: string): Record<string, string> {
@@ -78,6 +92,8 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
   });
   // The pod stays in the endpoints' removal window for the preStop pause, then gets the whole graceful timeout.
   main.lifecycle = { preStop: { exec: { command: ["sleep", String(PRESTOP_PAUSE_SECONDS)] } } };
+  // On a shared claim each pod journals into its own folder, named by $(POD_NAME) (defined before it is used).
+  if (model.spendJournal?.kind === "pvc") main.env = [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }, ...(main.env ?? [])];
   return new Deployment({
     metadata: meta(model, "gateway", "gateway"),
     spec: {
@@ -99,11 +115,18 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
           securityContext: podSecurity(s, GATEWAY_UID),
           topologySpreadConstraints: spread(model, k),
           containers: [main],
-          volumes: [...tmp.volumes, { name: "config", configMap: { name: "gateway-config" } }],
+          volumes: [...tmp.volumes, { name: "config", configMap: { name: "gateway-config" } }, ...spendJournalVolume(model)],
         },
       },
     },
   });
+}
+
+/** The emptyDir survives the container's restarts in the pod, not the pod (docs/spend.md); the claim survives both. */
+function spendJournalVolume(model: KubernetesDeployment): IVolume[] {
+  const j = model.spendJournal;
+  if (!j) return [];
+  return [j.kind === "pvc" ? { name: "spend-journal", persistentVolumeClaim: { claimName: j.claimName } } : { name: "spend-journal", emptyDir: { sizeLimit: j.sizeLimit } }];
 }
 
 function spread(model: KubernetesDeployment, k: K8sSettings): ITopologySpreadConstraint[] {

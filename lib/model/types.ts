@@ -47,8 +47,8 @@ export interface ServiceModel {
   volumes: { volume?: string; path: string }[];
   tmpfs: string[];
   /**
-   * Files written into the container before it starts. On Docker with a read-only root filesystem the engine
-   * accepts them only inside a volume, so each file's folder is one of `volumes` there.
+   * Files the service reads (its config), in place before it starts. Targets deliver them their own way: a
+   * ConfigMap on Kubernetes, a read-only config volume on Docker (lib/infra/config-volume.ts).
    */
   files: { path: string; content: string }[];
   networks: { name: string; aliases: string[] }[];
@@ -96,6 +96,8 @@ export interface KubernetesDeployment extends ModelBase {
   replicas: { min: number; max: number };
   postgres: DataEndpoint;
   redis?: DataEndpoint;
+  /** The gateway's `spend-journal` volume: an emptyDir on the node's disk, or an existing claim (a folder per pod). */
+  spendJournal?: { kind: "emptyDir"; sizeLimit: string } | { kind: "pvc"; claimName: string };
 }
 
 export type DeploymentModel = DockerDeployment | KubernetesDeployment;
