@@ -32,7 +32,7 @@ export async function buildUi(outdir = UI_OUTDIR): Promise<{ dir: string; files:
   const js = outputs.find((f) => f.endsWith(".js"));
   const css = outputs.find((f) => f.endsWith(".css"));
   if (!js || !css) throw new Error(`the console build made no JS or CSS bundle: ${outputs.join(", ")}`);
-  writeFileSync(join(outdir, "index.html"), readFileSync("ui/index.html", "utf8").replace("%JS%", js).replace("%CSS%", css));
+  writeFileSync(join(outdir, "index.html"), readFileSync("ui/page.html", "utf8").replace("%JS%", js).replace("%CSS%", css));
   const files = ["index.html", js, css].map((name) => ({ name, bytes: statSync(join(outdir, name)).size }));
   return { dir: outdir, files };
 }

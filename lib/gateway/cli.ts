@@ -2,6 +2,7 @@
 // as the primary (supervisor + health app) or, in a forked process, as a worker.
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/load.ts";
@@ -22,6 +23,8 @@ export interface RunExtras {
   source?: string;
   /** Extra env files to fill missing variables from in DEV mode (after .env). */
   devEnvFiles?: string[];
+  /** What the caller changed about the config (a local run's Redis), logged once at INFO. */
+  notes?: string[];
 }
 
 /** Runs the gateway; resolves with the exit code when it stops (after a drain, or at once on bad input). */
@@ -57,9 +60,12 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   // A worker runs until the primary tells it to drain; it exits by itself then.
   if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
 
-  for (const w of config.warnings) lifecycle.warn(w);
+  const busy = await portInUse(opts);
+  if (busy) return console.error(`gatekit gateway: ${busy}`), 2;
   const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
   if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
+  for (const w of config.warnings) lifecycle.warn(w); // of the config the workers run (the embedded URL set)
+  for (const n of extras.notes ?? []) lifecycle.info(n);
   const runMigrations = !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "");
   const ready = config.database ? await prepareDatabase(config, runMigrations, lifecycle) : "ok";
   if (ready === "salt-mismatch") return 1;
@@ -87,6 +93,20 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   retrying.abort();
   await embedded?.close();
   return code;
+}
+
+/** Checked before anything starts, so a port held by another process is one plain line, not a crash. */
+async function portInUse(opts: GatewayOptions): Promise<string | undefined> {
+  const ports = [{ port: opts.port, what: "the API port; choose another with --port" }];
+  if (opts.separateHealthApp) ports.push({ port: opts.healthPort, what: "the health app's port; choose another with SEPARATE_HEALTH_PORT" });
+  for (const { port, what } of ports) {
+    const free = await new Promise<boolean>((done) => {
+      const probe = createServer().once("error", (e: NodeJS.ErrnoException) => done(e.code !== "EADDRINUSE"));
+      probe.listen(port, opts.host, () => probe.close(() => done(true)));
+    });
+    if (!free) return `port ${port} is already in use on ${opts.host} (${what}, or stop what holds it)`;
+  }
+  return undefined;
 }
 
 /**

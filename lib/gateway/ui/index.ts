@@ -28,10 +28,12 @@ const TYPES: Record<string, string> = {
 
 /**
  * Where the built console is: GATEKIT_UI_DIR, else `ui/` beside the running bundle (the image: /app/ui next to
- * /app/gateway.mjs), else dist/ui of the checkout (running from source).
+ * /app/gateway.mjs), else the checkout's dist/ui — seen from dist/lib/gateway/ui (compiled) or lib/gateway/ui
+ * (source; ui/ there holds the sources, with no index.html).
  */
 export function uiDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.GATEKIT_UI_DIR, fileURLToPath(new URL("./ui/", import.meta.url)), fileURLToPath(new URL("../../../dist/ui/", import.meta.url))];
+  const near = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+  const candidates = [env.GATEKIT_UI_DIR, near("./ui/"), near("../../../ui/"), near("../../../dist/ui/")];
   return candidates.find((d): d is string => !!d && existsSync(join(d, "index.html")));
 }
 
