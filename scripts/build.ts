@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { buildUi } from "./build-ui.ts";
 
 const OUT = ["dist/lib", "dist/stacks", "dist/scripts"];
 const started = Date.now();
@@ -19,4 +20,5 @@ for (const entry of readdirSync("lib", { recursive: true, withFileTypes: true })
   cpSync(from, join("dist", from));
   assets++;
 }
+await buildUi(); // the admin console's files, dist/ui (served at /ui)
 console.log(`gatekit: compiled lib/ and stacks/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s${assets ? ` (${assets} other files copied)` : ""}`);

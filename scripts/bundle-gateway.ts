@@ -2,9 +2,12 @@
 // anything of the deployment side (cdktf, constructs, the Docker provider) slipped into the gateway's imports.
 import { build } from "esbuild";
 import { statSync } from "node:fs";
+import { buildUi } from "./build-ui.ts";
 
 const FORBIDDEN = /node_modules\/(cdktf|constructs|@cdktf)\/|lib\/(infra|rules|spec|review|model)\//;
 export const OUTFILE = "dist/gateway/gateway.mjs";
+/** The admin console's files beside the bundle (the gateway looks for ./ui/ next to itself). */
+export const UI_DIR = "dist/gateway/ui";
 
 export async function bundleGateway(): Promise<{ file: string; bytes: number; inputs: number }> {
   const result = await build({
@@ -27,6 +30,7 @@ export async function bundleGateway(): Promise<{ file: string; bytes: number; in
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = inputs.filter((i) => FORBIDDEN.test(i));
   if (leaked.length) throw new Error(`the gateway bundle must not include deployment code, found:\n  ${leaked.slice(0, 10).join("\n  ")}`);
+  await buildUi(UI_DIR);
   return { file: OUTFILE, bytes: statSync(OUTFILE).size, inputs: inputs.length };
 }
 

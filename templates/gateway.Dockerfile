@@ -5,7 +5,8 @@
 ARG BASE_IMAGE=node:22-bookworm-slim
 
 # Stage 1: check that the bundle starts on this base, then gather the few files the runtime needs: node, the
-# shared libraries it links, a POSIX shell (health checks in shell form), CA certificates, the bundle.
+# shared libraries it links, a POSIX shell (health checks in shell form), CA certificates, the bundle and the
+# admin console's static files (ui/, served at /ui).
 FROM ${BASE_IMAGE} AS build
 COPY dist/gateway/ /app/
 RUN node /app/gateway.mjs --version
@@ -17,7 +18,7 @@ RUN set -eu; root=/rootfs; node="$(command -v node)"; \
     if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp --parents -L /etc/ssl/certs/ca-certificates.crt $root; fi; \
     echo 'root:x:0:0::/:/sbin/nologin' > $root/etc/passwd; echo 'gatekit:x:10001:10001::/app:/sbin/nologin' >> $root/etc/passwd; \
     printf 'root:x:0:\ngatekit:x:10001:\n' > $root/etc/group; echo 'hosts: files dns' > $root/etc/nsswitch.conf; \
-    cp -r /app/gateway.mjs $root/app/
+    cp -r /app/gateway.mjs /app/ui $root/app/
 
 # Stage 2: the runtime, from nothing: no package manager, no build tools, no distribution — a non-root user.
 FROM scratch

@@ -19,6 +19,8 @@ export interface GatewayOptions {
   healthPort: number;
   mode: "PRODUCTION" | "DEV";
   logLevel: string;
+  /** The admin console at /ui (GATEKIT_UI; on unless 0/false/no). */
+  ui: boolean;
 }
 
 export const HELP = `usage: gatekit gateway [--config FILE] [--host 0.0.0.0] [--port 4000] [--num_workers N]
@@ -66,6 +68,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
     healthPort: int("SEPARATE_HEALTH_PORT", env.SEPARATE_HEALTH_PORT, 4001, 1),
     mode: mode === "PRODUCTION" ? "PRODUCTION" : "DEV",
     logLevel: env.LITELLM_LOG ?? "ERROR",
+    ui: !/^(0|false|no)$/i.test(env.GATEKIT_UI ?? ""),
     help: values.help, version: values.version, envName: values.env,
   };
 }

@@ -28,6 +28,7 @@ import { adminRoutes, openState, type State } from "./state/index.ts";
 import type { ModelStore } from "./state/models.ts";
 import { RateLimiter } from "./state/limits.ts";
 import { SharedRedis } from "./state/redis.ts";
+import { uiRoutes } from "./ui/index.ts";
 import { Upstreams } from "./upstream.ts";
 
 export const VERSION = "0.1.0";
@@ -69,6 +70,10 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   };
   const syncModels = state?.models ? storedModelSync(state.models) : async () => {};
   const json = (c: Call, body: unknown) => send(c, 200, JSON.stringify(body));
+  const callerOf = async (req: IncomingMessage) => {
+    const caller = await svc.authenticate(req);
+    return { isAdmin: caller.isAdmin, token: caller.key?.token };
+  };
 
   const routes: Record<string, Handler> = {
     ...Object.fromEntries(SURFACES.flatMap((surface) => surface.paths.map((path) => [`POST ${path}`, (c: Call) => serve(svc, surface, c)]))),
@@ -80,8 +85,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     "GET /health/liveliness": (c) => json(c, "I'm alive!"),
     "GET /health/liveness": (c) => json(c, "I'm alive!"),
     "GET /health/readiness": async (c) => json(c, { status: "healthy", ...(await readiness()), litellm_version: VERSION }),
-    ...Object.fromEntries(Object.entries(state ? adminRoutes(state, config, authorizeAdmin, syncModels) : {}).map(([route, handler]) => [route, async (c: Call) => json(c, await handler(c.req))])),
-    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe: (d) => probe(svc, d) })).map(([route, handler]) => [
+    ...Object.fromEntries(Object.entries(state ? adminRoutes(state, config, authorizeAdmin, syncModels, callerOf) : {}).map(([route, handler]) => [route, async (c: Call) => json(c, await handler(c.req))])),
+    ...Object.fromEntries(Object.entries(opts.options?.ui === false ? {} : uiRoutes()).map(([route, handler]) => [route, (c: Call) => handler(c.req, c.res)])),
+    ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe: (d) => probe(svc, d), router, metrics })).map(([route, handler]) => [
       route, async (c: Call) => (await authorizeAdmin(c.req), json(c, await handler(new URL(c.req.url ?? "/", "http://x")))),
     ])),
   };

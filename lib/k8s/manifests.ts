@@ -182,12 +182,15 @@ function ingress(model: KubernetesDeployment, i: NonNullable<K8sSettings["ingres
         "nginx.ingress.kubernetes.io/proxy-buffering": "off",
       }
     : undefined;
+  // The console (gateway.ui) is served at /ui of the API port: routed too when the ingress path doesn't cover it.
+  const consoleOn = model.services.find((s) => s.role === "gateway")?.env.GATEKIT_UI === "1";
+  const paths = consoleOn && i.path !== "/" ? [i.path, "/ui"] : [i.path];
   return new Ingress({
     metadata: { ...meta(model, "gateway", "gateway"), ...(nginx ? { annotations: nginx } : {}) },
     spec: {
       ingressClassName: i.class_name,
       tls: [{ hosts: [i.host], secretName: i.tls_secret }],
-      rules: [{ host: i.host, http: { paths: [{ path: i.path, pathType: "Prefix", backend: { service: { name: "gateway", port: { name: "api" } } } }] } }],
+      rules: [{ host: i.host, http: { paths: paths.map((path) => ({ path, pathType: "Prefix", backend: { service: { name: "gateway", port: { name: "api" } } } })) } }],
     },
   });
 }

@@ -307,6 +307,7 @@ function gatewayEnv(spec: Spec, place: Placement): Record<string, string> {
     CONFIG_FILE_PATH: CONFIG_PATH,
     SEPARATE_HEALTH_APP: g.separate_health_app ? "1" : "0",
     SEPARATE_HEALTH_PORT: String(g.health_port),
+    GATEKIT_UI: g.ui ? "1" : "0",
     LITELLM_MASTER_KEY: secret(spec.secrets.master_key),
     LITELLM_SALT_KEY: secret(spec.secrets.salt_key),
     DATABASE_URL: `postgresql://${pg.user}:${secret(pg.password, true)}@${db.host}:${db.port}/${pg.database}`,

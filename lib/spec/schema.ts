@@ -81,6 +81,8 @@ const gatewayFields = {
   /** LITELLM_MODE and LITELLM_LOG as the gateway container gets them. */
   mode: z.enum(["PRODUCTION", "DEV"]).default("PRODUCTION"),
   log_level: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("ERROR"),
+  /** The admin console at /ui on the API port (GATEKIT_UI); behind the Ingress too, when there is one. */
+  ui: z.boolean().default(true),
 };
 
 const postgresFields = {

@@ -44,6 +44,13 @@ afterAll(async () => {
 });
 
 describe("gateway image", () => {
+  it("serves the admin console from its own files (/app/ui), with its CSP", async () => {
+    const page = await fetch(`${api}/ui`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    for (const asset of (await page.text()).match(/\/ui\/main-[\w-]+\.(js|css)/g)!) expect((await fetch(`${api}${asset}`)).status).toBe(200);
+  });
+
   it("serves a chat through the published port", async () => {
     const oai = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${api}/v1`, maxRetries: 0 });
     const r = await oai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] });

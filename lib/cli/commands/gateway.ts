@@ -20,6 +20,7 @@ export async function run(args: string[]): Promise<number> {
   // Local runs use LiteLLM's default ports (4000/4001) whatever the spec publishes on its Docker host.
   const flags = ["--num_workers", String(env.spec.gateway.num_workers), ...args];
   process.env.SEPARATE_HEALTH_APP ??= "1";
+  process.env.GATEKIT_UI ??= env.spec.gateway.ui ? "1" : "0";
   const { config, note } = localConfig(env.spec.litellm, env.file, cliVars());
   return runGateway(flags, { config, source: env.file, devEnvFiles: [".env.example"], notes: [note] });
 }

@@ -19,6 +19,7 @@ export function record(svc: Services, call: Call): void {
     overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
   });
   if (svc.state && status < 400 && d) recordSpend(svc, call, d, total);
+  else if (svc.state?.spend && status >= 400 && call.caller && call.requestedModel) recordFailure(svc, call, total);
   if (status < 400 && (call.caller?.key?.tpm_limit || d?.params.tpm)) countTokens(svc, call);
   if (svc.alerts && status < 400 && total > svc.alerts.slowSeconds) svc.alerts.slow(call.requestedModel, total);
   if (svc.logger.isLevelEnabled("debug")) svc.logger.debug({ model: call.requestedModel, deployment: d?.id, status, ms: Math.round(total * 1000) }, "request");
@@ -40,6 +41,18 @@ function recordSpend(svc: Services, call: Call, d: ResolvedDeployment, totalSeco
     request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: key?.token ?? "", spend,
     prompt_tokens: call.inputTokens ?? 0, completion_tokens: call.outputTokens ?? 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
     model: d.params.model, model_id: d.id, model_group: call.requestedModel, api_base: d.params.api_base ?? "", user: "",
+  });
+}
+
+/** A refused or failed call of a known caller: a spend log row without spend (LiteLLM logs errors too). */
+function recordFailure(svc: Services, call: Call, totalSeconds: number): void {
+  const d = call.deployment;
+  const end = new Date();
+  svc.state!.spend!.add({
+    request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: call.caller?.key?.token ?? "", spend: 0,
+    prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
+    model: d?.params.model ?? "", model_id: d?.id ?? "", model_group: call.requestedModel, api_base: d?.params.api_base ?? "", user: "",
+    status: "failure", errorClass: call.errorClass ?? "APIConnectionError",
   });
 }
 

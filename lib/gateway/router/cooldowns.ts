@@ -28,6 +28,11 @@ export class Cooldowns {
     return until !== undefined && until > this.now();
   }
 
+  /** When the deployment's cooldown ends, while it lasts. */
+  coolingDownUntil(deploymentId: string): number | undefined {
+    return this.isCoolingDown(deploymentId) ? this.until.get(deploymentId) : undefined;
+  }
+
   /** Seconds until the first deployment of `ids` is available again. */
   secondsUntilAvailable(ids: string[]): number {
     const soonest = Math.min(...ids.map((id) => this.until.get(id) ?? 0));

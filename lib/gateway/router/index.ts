@@ -22,6 +22,7 @@ export class Router {
   private readonly strategy: string;
   private readonly inFlight = new Map<ResolvedDeployment, number>();
   private readonly latency = new Map<ResolvedDeployment, { ms: number; at: number }>();
+  private readonly lastError = new Map<ResolvedDeployment, { errorClass: ErrorClass; at: number }>();
   private readonly latencyTtlMs: number;
   private readonly latencyBuffer: number;
 
@@ -58,9 +59,15 @@ export class Router {
     this.inFlight.set(d, (this.inFlight.get(d) ?? 0) + 1);
   }
 
+  /** What the console shows of a deployment: cooldown, last error, last latency, calls in flight. */
+  health(d: ResolvedDeployment): { cooldownUntil?: number; lastError?: { errorClass: ErrorClass; at: number }; latencyMs?: number; inFlight: number } {
+    return { cooldownUntil: this.cooldowns.coolingDownUntil(d.id), lastError: this.lastError.get(d), latencyMs: this.latency.get(d)?.ms, inFlight: this.inFlight.get(d) ?? 0 };
+  }
+
   /** Returns true when this failure put the deployment in cooldown. */
   finished(d: ResolvedDeployment, ms: number, error?: ErrorClass): boolean {
     this.inFlight.set(d, (this.inFlight.get(d) ?? 1) - 1);
+    if (error) this.lastError.set(d, { errorClass: error, at: Date.now() });
     if (!error) {
       this.latency.set(d, { ms, at: Date.now() });
       return false;

@@ -80,6 +80,20 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       -- A value sealed under the salt key, to refuse a start with a different one.
       CREATE TABLE gatekit_salt_check (id integer PRIMARY KEY CHECK (id = 1), probe text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`,
   },
+  {
+    version: 3,
+    sql: `
+      -- The console's key list: each sort order and the alias search read one index, never the whole table.
+      CREATE INDEX "LiteLLM_VerificationToken_created_at_idx" ON "LiteLLM_VerificationToken" (created_at, token);
+      CREATE INDEX "LiteLLM_VerificationToken_spend_idx" ON "LiteLLM_VerificationToken" (spend, token);
+      CREATE INDEX "LiteLLM_VerificationToken_key_alias_idx" ON "LiteLLM_VerificationToken" (key_alias, token);
+      CREATE INDEX "LiteLLM_VerificationToken_expires_idx" ON "LiteLLM_VerificationToken" (expires, token);
+      CREATE INDEX "LiteLLM_VerificationToken_max_budget_idx" ON "LiteLLM_VerificationToken" (max_budget, token);
+      CREATE INDEX "LiteLLM_VerificationToken_alias_search_idx" ON "LiteLLM_VerificationToken" (lower(key_alias) text_pattern_ops);
+      -- Failed requests are logged too (LiteLLM's status column), for the Logs page and errors by type.
+      ALTER TABLE "LiteLLM_SpendLogs" ADD COLUMN status text NOT NULL DEFAULT 'success';
+      CREATE INDEX "LiteLLM_SpendLogs_model_group_idx" ON "LiteLLM_SpendLogs" (model_group, "startTime");`,
+  },
 ];
 
 /** Applies the migrations this database lacks; concurrent starters wait on the lock and find nothing to do. */

@@ -15,6 +15,7 @@ import { KeyStore } from "./keys.ts";
 import { ModelStore, redact } from "./models.ts";
 import { sharedSpend } from "./spend-share.ts";
 import { SpendWriter, type DropReason, type SpendEvents } from "./spend.ts";
+import { listKeys, overview, spendByDay, spendByKey, spendByModel, spendLogsPage } from "./usage.ts";
 
 export interface State {
   pool: Pool;
@@ -93,9 +94,16 @@ function spendWriter(pool: Pool, intervalMs: number, logger: Logger, onSettled: 
 
 type AdminHandler = (req: IncomingMessage) => Promise<unknown>;
 
-/** LiteLLM's admin API for keys, spend and models; every route needs the master key. */
+/** Who asks: the master key, or a virtual key (its hash). */
+export type CallerOf = (req: IncomingMessage) => Promise<{ isAdmin: boolean; token?: string }>;
+
+/**
+ * LiteLLM's admin API for keys, spend and models; every route needs the master key, but for the usage reads,
+ * where a virtual key sees its own usage only (its filter is forced to itself).
+ */
 export function adminRoutes(
   state: State, config: GatewayConfig, authorizeAdmin: (req: IncomingMessage) => Promise<void>, modelsChanged: () => Promise<void>,
+  callerOf?: CallerOf,
 ): Record<string, AdminHandler> {
   const query = (req: IncomingMessage) => new URL(req.url ?? "/", "http://x").searchParams;
   const body = (req: IncomingMessage) => readJson(req, 1024 * 1024);
@@ -104,16 +112,28 @@ export function adminRoutes(
     throw new GatewayError(400, "BadRequestError", "storing models needs `general_settings.store_model_in_db: true`", "store_model_in_db");
   };
   const guarded = (h: AdminHandler): AdminHandler => async (req) => (await authorizeAdmin(req), h(req));
+  /** A read of usage: the admin's filters as asked, a virtual key's always its own; the spend buffer lands first. */
+  const ownUsage = (read: (q: URLSearchParams, ownKey?: string) => Promise<unknown>): AdminHandler => async (req) => {
+    const caller = callerOf ? await callerOf(req) : (await authorizeAdmin(req), { isAdmin: true });
+    if (!caller.isAdmin && !caller.token) throw new GatewayError(403, "PermissionDeniedError", "This route needs the master key or a virtual key");
+    await state.spend?.flush();
+    return read(query(req), caller.isAdmin ? undefined : caller.token);
+  };
   const required = (value: unknown, name: string) => {
     if (typeof value !== "string" || !value) throw new GatewayError(400, "BadRequestError", `'${name}' is required`, name);
     return value;
   };
   return {
     "POST /key/generate": guarded(async (req) => state.keys.generate(parseGenerate(await body(req)))),
-    "GET /key/info": guarded(async (req) => {
-      const key = required(query(req).get("key"), "key");
+    "GET /key/info": async (req) => {
+      // Without `key`, a virtual key asks about itself (as in LiteLLM); only the master key may name another.
+      const named = query(req).get("key");
+      const caller = !named && callerOf ? await callerOf(req) : undefined;
+      if (caller?.token) return { key: caller.token, info: await state.keys.info(caller.token) };
+      await authorizeAdmin(req);
+      const key = required(named, "key");
       return { key, info: await state.keys.info(key) };
-    }),
+    },
     "POST /key/update": guarded(async (req) => {
       const { key, ...fields } = parseUpdate(await body(req));
       return state.keys.update(key, fields);
@@ -123,7 +143,7 @@ export function adminRoutes(
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) throw new GatewayError(400, "BadRequestError", "keys: expected a list of keys or their hashes", "keys");
       return { deleted_keys: await state.keys.delete(keys.map(String)) };
     }),
-    "GET /key/list": guarded(async () => ({ keys: (await state.keys.list()).map((k) => k.token) })),
+    "GET /key/list": guarded(async (req) => (await state.spend?.flush(), listKeys(state.pool, query(req)))),
     "POST /model/new": guarded(async (req) => {
       const added = await storedModels().add(await body(req));
       await modelsChanged();
@@ -146,6 +166,11 @@ export function adminRoutes(
       );
       return rows;
     }),
+    "GET /spend/logs/ui": ownUsage((q, own) => spendLogsPage(state.pool, q, own)),
+    "GET /global/spend/keys": ownUsage((q, own) => spendByKey(state.pool, q, own)),
+    "GET /global/spend/models": ownUsage((q, own) => spendByModel(state.pool, q, own)),
+    "GET /global/spend/logs": ownUsage((q, own) => spendByDay(state.pool, q, own)),
+    "GET /gatekit/overview": ownUsage((_, own) => overview(state.pool, own)),
   };
 }
 

@@ -288,13 +288,15 @@ const num = (n: number) => (Number.isFinite(n) ? String(n) : "0");
 const ms = (d: Date) => (Number.isFinite(d.getTime()) ? d.getTime() : Date.now());
 
 function line(r: SpendRow): string {
-  return `[${str(r.request_id)},${str(r.call_type)},${str(r.api_key)},${num(r.spend)},${num(r.prompt_tokens)},${num(r.completion_tokens)},${ms(r.startTime)},${ms(r.endTime)},${str(r.model)},${str(r.model_id)},${str(r.model_group)},${str(r.api_base)},${str(r.user)}]\n`;
+  return `[${str(r.request_id)},${str(r.call_type)},${str(r.api_key)},${num(r.spend)},${num(r.prompt_tokens)},${num(r.completion_tokens)},${ms(r.startTime)},${ms(r.endTime)},${str(r.model)},${str(r.model_id)},${str(r.model_group)},${str(r.api_base)},${str(r.user)}${r.status === "failure" ? `,"failure",${str(r.errorClass ?? "")}` : ""}]\n`;
 }
 
 function revive(v: unknown): SpendRow {
-  if (!Array.isArray(v) || v.length !== 13) throw new Error("not a journal row");
-  const [request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, start, end, model, model_id, model_group, api_base, user] = v;
-  return { request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, startTime: new Date(start), endTime: new Date(end), model, model_id, model_group, api_base, user };
+  // 13 fields; a failed call's row (the console's Logs) adds its status and error class.
+  if (!Array.isArray(v) || (v.length !== 13 && v.length !== 15)) throw new Error("not a journal row");
+  const [request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, start, end, model, model_id, model_group, api_base, user, status, errorClass] = v;
+  const row: SpendRow = { request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, startTime: new Date(start), endTime: new Date(end), model, model_id, model_group, api_base, user };
+  return status === "failure" ? { ...row, status, errorClass } : row;
 }
 
 /**

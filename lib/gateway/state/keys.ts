@@ -107,10 +107,6 @@ export class KeyStore {
     return rows.map((r) => r.token);
   }
 
-  async list(): Promise<VirtualKey[]> {
-    return (await this.pool.query<VirtualKey>(`SELECT * FROM "LiteLLM_VerificationToken" ORDER BY created_at`)).rows;
-  }
-
   /** The key behind a presented secret: cached while fresh, else read again; while the database is down, the last known. */
   async lookup(presented: string): Promise<VirtualKey | undefined> {
     const token = hashKey(presented);
@@ -208,7 +204,8 @@ export class KeyStore {
 
 const toHash = (keyOrHash: string) => (keyOrHash.startsWith("sk-") ? hashKey(keyOrHash) : keyOrHash);
 const expiry = (duration: unknown) => (typeof duration === "string" ? new Date(Date.now() + durationMs(duration)) : null);
-const normalize = (r: VirtualKey): VirtualKey => ({ ...r, spend: Number(r.spend), max_budget: r.max_budget === null ? null : Number(r.max_budget), tpm_limit: r.tpm_limit === null ? null : Number(r.tpm_limit), rpm_limit: r.rpm_limit === null ? null : Number(r.rpm_limit) });
+/** Numbers as numbers: pg returns bigint and double columns of some drivers' types as strings. */
+export const normalize = (r: VirtualKey): VirtualKey => ({ ...r, spend: Number(r.spend), max_budget: r.max_budget === null ? null : Number(r.max_budget), tpm_limit: r.tpm_limit === null ? null : Number(r.tpm_limit), rpm_limit: r.rpm_limit === null ? null : Number(r.rpm_limit) });
 
 /** LiteLLM's refusals for a virtual key on a model. */
 export function checkKey(key: VirtualKey, model: string | undefined): void {

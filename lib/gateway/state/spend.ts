@@ -38,9 +38,12 @@ export interface SpendRow {
   model_group: string;
   api_base: string;
   user: string;
+  /** LiteLLM's status: failed requests are logged too, with their error class in metadata.error_information. */
+  status?: "success" | "failure";
+  errorClass?: string;
 }
 
-const COLUMNS = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime", "model", "model_id", "model_group", "api_base", "user"];
+const COLUMNS = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime", "model", "model_id", "model_group", "api_base", "user", "status", "metadata"];
 const BATCH = 1000;
 /** Half of Postgres' integer maximum, so prompt + completion still fits the total_tokens column. */
 const MAX_TOKENS = 2 ** 30 - 1;
@@ -174,7 +177,8 @@ export class SpendWriter {
   private async write(rows: SpendRow[]): Promise<void> {
     const values: unknown[] = [];
     const tuples = rows.map(storable).map((r) => {
-      const v = [r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens + r.completion_tokens, r.prompt_tokens, r.completion_tokens, r.startTime, r.endTime, r.model, r.model_id, r.model_group, r.api_base, r.user];
+      const v = [r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens + r.completion_tokens, r.prompt_tokens, r.completion_tokens, r.startTime, r.endTime, r.model, r.model_id, r.model_group, r.api_base, r.user,
+        r.status ?? "success", r.errorClass ? { error_information: { error_class: r.errorClass } } : {}];
       return `(${v.map((x) => `$${values.push(x)}`).join(", ")})`;
     });
     await this.pool.query(
