@@ -56,6 +56,17 @@ function anthropic(req: http.IncomingMessage, res: http.ServerResponse, body: Js
     return send(200, { id: "msg_1", type: "message", role: "assistant", content, stop_reason: wantsTool ? "tool_use" : "end_turn", usage: { input_tokens: 12, output_tokens: 5 } });
   }
   const ev = (type: string, data: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  if (wantsTool) {
+    return sse(res, [
+      ev("message_start", { message: { id: "msg_1", usage: { input_tokens: 12, output_tokens: 0 } } }),
+      ev("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_1", name: body.tools[0].name, input: {} } }),
+      ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"city":' } }),
+      ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '"Paris"}' } }),
+      ev("content_block_stop", { index: 0 }),
+      ev("message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 9 } }),
+      ev("message_stop", {}),
+    ]);
+  }
   sse(res, [
     ev("message_start", { message: { id: "msg_1", usage: { input_tokens: 12, output_tokens: 0 } } }),
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),

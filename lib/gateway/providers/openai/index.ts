@@ -28,6 +28,16 @@ export const openai: Provider = {
   },
 
   mapError: (status, body, headers) => upstreamError(status, body, headers["retry-after"]),
+
+  native: {
+    // The Responses API itself: the client's body with the deployment's model and key.
+    responses: {
+      buildRequest(body, target, stream) {
+        const request = openai.buildRequest("chat", body, target, stream);
+        return { ...request, url: baseUrl(target) + "/responses" };
+      },
+    },
+  },
 };
 
 const baseUrl = (t: UpstreamTarget) => (t.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "");
