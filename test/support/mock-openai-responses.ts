@@ -1,6 +1,6 @@
 // A stand-in for OpenAI's Responses API (`POST /v1/responses`) on loopback, in its real wire format: a
 // Response object, or its event stream (`event:` + `data:` lines, response.created … response.completed).
-// With function tools and no function_call_output in the input it calls the first tool; otherwise it answers
+// Asked about the weather with function tools offered (and no function_call_output yet), it calls the first tool; otherwise it answers
 // `said=<the last input text>`. It refuses a request without the key, as OpenAI would.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,7 +25,7 @@ export async function startMockResponses(): Promise<MockResponses> {
       if (body.input === undefined) return send(400, { error: { message: "Missing required parameter: 'input'.", type: "invalid_request_error", param: "input", code: "missing_required_parameter" } });
       const items: Json[] = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : body.input;
       const functions = (body.tools ?? []).filter((t: Json) => t.type === "function");
-      const call = functions.length && !items.some((i) => i.type === "function_call_output");
+      const call = functions.length && /weather/i.test(lastText(items)) && !items.some((i) => i.type === "function_call_output");
       const id = `resp_mock${++n}`;
       const output = call
         ? [{ id: `fc_mock${n}`, type: "function_call", status: "completed", call_id: `call_mock${n}`, name: functions[0].name, arguments: '{"city":"Paris"}' }]

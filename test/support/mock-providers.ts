@@ -49,7 +49,8 @@ function anthropic(req: http.IncomingMessage, res: http.ServerResponse, body: Js
   if (fail === "429") return send(429, { type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { "retry-after": "7" });
   if (fail === "400") return send(400, { type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 250000 tokens > 200000 maximum" } });
   if (fail === "529") return send(529, { type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
-  const wantsTool = body.tools?.length && !body.messages.some((m: Json) => m.content.some((b: Json) => b.type === "tool_result"));
+  // A tool is called when one is offered for a question about the weather (agents offer tools on every turn).
+  const wantsTool = body.tools?.length && /weather/i.test(JSON.stringify(body.messages)) && !body.messages.some((m: Json) => m.content.some((b: Json) => b.type === "tool_result"));
   const reply = `system=${body.system ?? ""}; said=${body.messages.at(-1).content.map((b: Json) => b.text ?? b.content).join("")}`;
   if (!body.stream) {
     const content = wantsTool ? [{ type: "tool_use", id: "toolu_1", name: body.tools[0].name, input: { city: "Paris" } }] : [{ type: "text", text: reply }];
