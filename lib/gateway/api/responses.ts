@@ -150,9 +150,13 @@ function keepAnswers(p: ResponsesParsed, store: ResponseStore, owner: string): v
 const INPUT_TOKENS = /"input_tokens":\s*(\d+)/;
 const OUTPUT_TOKENS = /"output_tokens":\s*(\d+)/;
 
-/** Usage out of Responses wire text (a relayed answer or stream: its response.completed event). */
+/**
+ * Usage out of Responses wire text (a relayed answer, or a stream's response.completed event). These keys
+ * appear only in usage objects (a model's text has its quotes escaped), so a window without `"usage"` —
+ * the counts of a usage object split across chunks — still counts.
+ */
 export function scanResponsesUsage(text: string, into: TokenCounts): void {
-  if (!text.includes('"usage"')) return;
+  if (!text.includes('_tokens"')) return;
   const i = INPUT_TOKENS.exec(text);
   const o = OUTPUT_TOKENS.exec(text);
   if (i) into.inputTokens = Number(i[1]);
