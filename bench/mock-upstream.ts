@@ -10,15 +10,32 @@ const CHAT = JSON.stringify({
 const chunk = (content: string, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: "chatcmpl-mock", object: "chat.completion.chunk", created: 1700000000, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
 const STREAM = ["Hello", "!", " How", " can", " I", " help", "?"].map((w) => chunk(w)).join("") + chunk("", "stop") + "data: [DONE]\n\n";
+/** The same answer as OpenAI's Responses API streams it (POST /v1/responses). */
+const RESPONSES_STREAM = (() => {
+  let seq = 0;
+  const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const words = ["Hello", "!", " How", " can", " I", " help", "?"];
+  const ids = { item_id: "msg_mock", output_index: 0, content_index: 0 };
+  const item = { id: "msg_mock", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: words.join(""), annotations: [] }] };
+  const response = { id: "resp_mock", object: "response", created_at: 1700000000, model: "gpt-4o-mini", status: "in_progress", output: [] as object[], usage: null as object | null };
+  return ev("response.created", { response }) + ev("response.in_progress", { response }) +
+    ev("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } }) +
+    ev("response.content_part.added", { ...ids, part: { type: "output_text", text: "", annotations: [] } }) +
+    words.map((delta) => ev("response.output_text.delta", { ...ids, delta })).join("") +
+    ev("response.output_text.done", { ...ids, text: words.join("") }) + ev("response.content_part.done", { ...ids, part: item.content[0]! }) +
+    ev("response.output_item.done", { output_index: 0, item }) +
+    ev("response.completed", { response: { ...response, status: "completed", output: [item], usage: { input_tokens: 9, output_tokens: 7, total_tokens: 16 } } });
+})();
 
-/** mode "json": whole answers; "sse": every chat as a stream; "delayed": first chunk after `delayMs`. */
-export function startMockUpstream(port: number, mode: "json" | "sse" | "delayed", delayMs = 50): Promise<http.Server> {
+/** mode "json": whole answers; "sse": every chat as a stream; "responses-sse": a Responses event stream; "delayed": first chunk after `delayMs`. */
+export function startMockUpstream(port: number, mode: "json" | "sse" | "responses-sse" | "delayed", delayMs = 50): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       if (mode === "json") return res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(CHAT) }).end(CHAT);
       res.writeHead(200, { "content-type": "text/event-stream" });
       if (mode === "sse") return res.end(STREAM);
+      if (mode === "responses-sse") return res.end(RESPONSES_STREAM);
       res.flushHeaders();
       setTimeout(() => {
         res.write(chunk("first"));
@@ -30,6 +47,6 @@ export function startMockUpstream(port: number, mode: "json" | "sse" | "delayed"
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [port, mode] = [Number(process.argv[2] ?? 18080), (process.argv[3] ?? "json") as "json" | "sse" | "delayed"];
+  const [port, mode] = [Number(process.argv[2] ?? 18080), (process.argv[3] ?? "json") as "json" | "sse" | "responses-sse" | "delayed"];
   await startMockUpstream(port, mode);
 }

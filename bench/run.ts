@@ -1,7 +1,7 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
-// ratio for whole and streamed chat, a 3-deployment group, added latency at a fixed 1,000 RPS, time to first
-// streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
+// ratio for whole and streamed chat, streamed /v1/responses (relayed and bridged), a 3-deployment group, added
+// latency at a fixed 1,000 RPS, time to first streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
 // logs batched into Postgres, metrics — on a second gateway, with the Postgres connections it held at most.
 // Options: --duration S, --connections N, --quick, --soak, --json.
 import { execa, type ResultPromise } from "execa";
@@ -22,9 +22,10 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
 const CONNECTIONS = Number(args.connections);
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093 };
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, upstreamResponses: 18094, floorResponses: 18095 };
 const POOL_LIMIT = 10;
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
+const RESPONSES_BODY = JSON.stringify({ model: "bench", input: "Hello!", store: false });
 const children: ResultPromise[] = [];
 const services: { stop(): Promise<void> }[] = [];
 const work = mkdtempSync(join(tmpdir(), "gatekit-bench-"));
@@ -36,12 +37,14 @@ async function main() {
   const upstream = await startUpstreams();
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floor), `http://127.0.0.1:${PORTS.upstream}`]);
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorSse), `http://127.0.0.1:${PORTS.upstreamSse}`]);
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstreamResponses), "responses-sse"]);
+  spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorResponses), `http://127.0.0.1:${PORTS.upstreamResponses}`]);
   await bundleGateway();
   writeFileSync(join(work, "config.yaml"), gatewayConfig());
   spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "config.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.gateway), "--num_workers", "1"], {
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.health), LITELLM_MODE: "PRODUCTION",
   });
-  await Promise.all([PORTS.floor, PORTS.floorSse].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
+  await Promise.all([PORTS.floor, PORTS.floorSse, PORTS.floorResponses].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
   await waitHttp(`http://127.0.0.1:${PORTS.health}/health/readiness`, true);
   const floor = `http://127.0.0.1:${PORTS.floor}/v1/chat/completions`;
   const gateway = `http://127.0.0.1:${PORTS.gateway}/v1/chat/completions`;
@@ -49,9 +52,9 @@ async function main() {
   const rssBefore = rssMb(workerPid);
 
   const rows: Row[] = [];
-  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY) => {
-    await load(url, model, 1, key); // warm-up
-    const r = { target, mode, ...(await load(url, model, DURATION, key)) };
+  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY, body = BODY) => {
+    await load(url, model, 1, key, body); // warm-up
+    const r = { target, mode, ...(await load(url, model, DURATION, key, body)) };
     rows.push(floorRow ? { ...r, ratio: r.rps / floorRow.rps } : r);
     return r;
   };
@@ -60,6 +63,12 @@ async function main() {
   await measure("gatekit gateway, group of 3", "chat", gateway, "bench3", floorJson);
   const floorSse = await measure("node passthrough (floor)", "chat stream", `http://127.0.0.1:${PORTS.floorSse}/v1/chat/completions`, "bench-stream");
   await measure("gatekit gateway", "chat stream", gateway, "bench-stream", floorSse);
+  // Streamed /v1/responses: relayed from an openai/ upstream speaking it (floor: the same bytes through the
+  // bare passthrough), and bridged from a chat stream into Responses events (floor: the chat stream's).
+  const responsesGateway = `http://127.0.0.1:${PORTS.gateway}/v1/responses`;
+  const floorResponses = await measure("node passthrough (floor)", "responses stream", `http://127.0.0.1:${PORTS.floorResponses}/v1/responses`, "bench-stream", undefined, KEY, RESPONSES_BODY);
+  await measure("gatekit gateway", "responses stream (native relay)", responsesGateway, "bench-responses-stream", floorResponses, KEY, RESPONSES_BODY);
+  await measure("gatekit gateway", "responses stream (bridged from chat)", responsesGateway, "bench-stream", floorSse, KEY, RESPONSES_BODY);
 
   const fixed = { floor: await fixedRate(floor), gateway: await fixedRate(gateway) };
   const ttfb = await firstChunk();
@@ -78,7 +87,7 @@ async function main() {
 
 function gatewayConfig(): string {
   const dep = (name: string, port: number, extra = "") => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
-  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
+  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-responses-stream", PORTS.upstreamResponses)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
 }
 
 async function startUpstreams(): Promise<string> {
@@ -150,8 +159,8 @@ async function countRows(db: TestPostgres, sql: string): Promise<number> {
 }
 
 /** One load run in a separate process: wrk when installed, else autocannon's CLI. */
-async function load(url: string, model: string, seconds: number, key = KEY): Promise<Omit<Row, "target" | "mode">> {
-  const body = BODY.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
+async function load(url: string, model: string, seconds: number, key = KEY, template = BODY): Promise<Omit<Row, "target" | "mode">> {
+  const body = template.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
   if (existsSync("/usr/bin/wrk")) {
     const script = join(work, "chat.lua");
     writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${key}"\nwrk.body='${body}'\n`);
