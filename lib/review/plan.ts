@@ -4,7 +4,7 @@ import { execa } from "execa";
 
 export const MIRROR_HELP =
   "set up a provider mirror: `terraform providers mirror DIR` on a connected machine, then in ~/.terraformrc " +
-  "`provider_installation { filesystem_mirror { path = \"DIR\" } }` (see README, Air-gapped)";
+  "`provider_installation { filesystem_mirror { path = \"DIR\" } }` (see docs/stacks.md, Air-gapped hosts)";
 
 export interface PlanResult {
   ran: boolean;
