@@ -105,6 +105,9 @@ describe.each([
     expect(sent).toContain("remember: blue"); // the first turn went upstream again
     expect(sent).not.toContain("previous_response_id");
     expect((await oai.responses.retrieve(first.id)).output_text).toBe(first.output_text);
+    const items = await oai.responses.inputItems.list(second.id);
+    expect(JSON.stringify(items.data)).toContain("remember: blue");
+    expect(JSON.stringify(items.data)).toContain("what colour?");
     await oai.responses.delete(first.id);
     await expect(oai.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
   });
