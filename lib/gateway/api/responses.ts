@@ -80,7 +80,7 @@ export const responses: Surface = {
     if (previousId) {
       const previous = ctx.responses && (await ctx.responses.get(previousId, owner));
       if (!previous) throw new GatewayError(404, "NotFoundError", `Previous response with id '${previousId}' not found.`, "previous_response_id");
-      p.items = [...previous.input, ...((previous.response.output as unknown[] | undefined) ?? []), ...p.items];
+      p.items = [...previous.input, ...((previous.response.output as Body[] | undefined) ?? []).map(asInput), ...p.items];
       // The upstream gets the whole conversation; the id is the gateway's, not one it knows.
       const { previous_response_id: _, ...rest } = p.body;
       p.body = { ...rest, input: p.items };
@@ -107,6 +107,13 @@ export const responses: Surface = {
   scanUsage: scanResponsesUsage,
   relayEnd: () => "",
   error: openaiError,
+};
+
+/** An earlier answer's output item as input: messages and calls without their ids, which no upstream stored (reasoning keeps its own). */
+const asInput = (item: Body) => {
+  if (item.type === "reasoning") return item;
+  const { id: _, ...rest } = item;
+  return rest;
 };
 
 function checkInputItem(i: Body, prefix: string): void {
