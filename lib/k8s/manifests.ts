@@ -38,7 +38,7 @@ export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, proxyT
   const gateway = model.services.find((s) => s.role === "gateway")!;
   const data = model.services.filter((s) => s.role !== "gateway");
   return [
-    new Namespace({ metadata: { name: ns, labels: labels(model, "namespace") } }),
+    new Namespace({ metadata: { name: ns, labels: { ...labels(model, "namespace"), ...podSecurityLabels(k.pod_security) } } }),
     ...(k.secrets.external ? [externalSecret(model, k)] : []),
     configMap(model, gateway),
     gatewayDeployment(model, k, gateway),
@@ -49,6 +49,19 @@ export function manifestsFor(model: KubernetesDeployment, k: K8sSettings, proxyT
     ...data.flatMap((s) => [headlessService(model, s), statefulSet(model, k, s)]),
     ...(k.network_policies ? networkPolicies(model, data) : []),
   ];
+}
+
+/**
+ * PodSecurity admission's namespace labels: the cluster refuses pods above `enforce`, and warns and audits at
+ * restricted whatever is enforced; each mode pinned to one policy version.
+ */
+export function podSecurityLabels(p: K8sSettings["pod_security"]): Record<string, string> {
+  if (!p.managed) return {};
+  const modes = { enforce: p.enforce, warn: "restricted", audit: "restricted" };
+  return Object.fromEntries(Object.entries(modes).flatMap(([mode, level]) => [
+    [`pod-security.kubernetes.io/${mode}`, level],
+    [`pod-security.kubernetes.io/${mode}-version`, p.version],
+  ]));
 }
 
 function labels(model: KubernetesDeployment, component: string): Record<string, string> {

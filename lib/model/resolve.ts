@@ -10,8 +10,6 @@ import { DRAIN_DELAY_SECONDS, HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxy
 import type { DataEndpoint, DeploymentModel, DockerDeployment, HealthProbe, KubernetesDeployment, ServiceModel } from "./types.ts";
 
 export const CONFIG_PATH = "/app/config/config.yaml";
-/** Docker writes uploaded files into a read-only container only inside a volume: each gets an anonymous one. */
-const uploadVolume = (file: string) => ({ path: file.slice(0, file.lastIndexOf("/")) });
 const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
 /** uid:gid of the postgres and redis users in the official Debian-based images. */
@@ -212,7 +210,6 @@ function dockerGateways(name: string, spec: DockerSpec, place: Placement): Servi
       { name: "api", container: g.port, host: g.port, address: d.publishAddress },
       { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
     ],
-    volumes: [uploadVolume(CONFIG_PATH)],
     env: g.instances > 1 ? { ...base.env, GATEKIT_DRAIN_DELAY_SECONDS: String(DRAIN_DELAY_SECONDS) } : base.env,
     networks: [{ name: d.nets.public, aliases: [] }, { name: d.nets.internal, aliases: [] }],
     dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
@@ -234,7 +231,7 @@ function loadBalancerService(name: string, spec: DockerSpec, place: Placement, g
       { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
     ],
     health: probe(["CMD", "bash", "-c", status], { interval: 5, timeout: 5, start_period: 10, retries: 3 }),
-    volumes: [uploadVolume(HAPROXY_CONFIG_PATH)],
+    volumes: [],
     tmpfs: ["/tmp"],
     files: [{ path: HAPROXY_CONFIG_PATH, content: renderHaproxyConfig(name, spec) }],
     networks: [{ name: d.nets.public, aliases: [] }],
@@ -256,7 +253,7 @@ function prometheusService(name: string, spec: DockerSpec, place: Placement, gat
     env: {},
     ports: [{ name: "prometheus", container: 9090, host: p.port, address: "127.0.0.1" }],
     health: probe(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/-/ready"], { interval: 5, timeout: 5, start_period: 20, retries: 5 }),
-    volumes: [uploadVolume(PROMETHEUS_CONFIG_PATH), { volume: p.volume ?? `gatekit-${name}-prometheus`, path: PROMETHEUS_DATA_PATH }],
+    volumes: [{ volume: p.volume ?? `gatekit-${name}-prometheus`, path: PROMETHEUS_DATA_PATH }],
     tmpfs: ["/tmp"],
     files: [{ path: PROMETHEUS_CONFIG_PATH, content: renderPrometheusConfig(name, spec) }],
     networks: [{ name: d.nets.public, aliases: [] }],

@@ -47,8 +47,8 @@ export interface ServiceModel {
   volumes: { volume?: string; path: string }[];
   tmpfs: string[];
   /**
-   * Files written into the container before it starts. On Docker with a read-only root filesystem the engine
-   * accepts them only inside a volume, so each file's folder is one of `volumes` there.
+   * Files the service reads (its config), in place before it starts. Targets deliver them their own way: a
+   * ConfigMap on Kubernetes, a read-only config volume on Docker (lib/infra/config-volume.ts).
    */
   files: { path: string; content: string }[];
   networks: { name: string; aliases: string[] }[];

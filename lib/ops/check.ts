@@ -1,8 +1,9 @@
 // `gatekit check`: the reference verification checklist, run against the live deployment — not the spec — so
 // drift shows. Each item is ✓, ✗ (with the fix) or ? (this gateway doesn't expose it, e.g. LiteLLM's own proxy).
 import { effectiveSettings } from "../gateway/config/load.ts";
+import { checkVolumePassword, volumePasswordFix, volumePasswordMessage } from "../deploy/postgres-volume.ts";
 import { envRefName } from "../gateway/config/schema.ts";
-import type { Spec } from "../spec/schema.ts";
+import type { DockerEnvironment, Spec } from "../spec/schema.ts";
 
 export interface CheckItem {
   name: string;
@@ -82,6 +83,21 @@ export async function runChecks(target: Target, spec: Spec | undefined, opts: { 
   return items;
 }
 
+/**
+ * A Docker environment's Postgres volume against the password its variable holds now, through the running
+ * Postgres container (a gateway refused by Postgres may not answer at all, so this does not ask the gateway).
+ */
+export async function volumePasswordItem(env: DockerEnvironment, vars: Record<string, string | undefined>): Promise<CheckItem | undefined> {
+  const name = "postgres volume password";
+  const r = await checkVolumePassword(env, vars, { startPostgres: false });
+  if (!r) return undefined;
+  if (r.status === "unknown") return { name, status: "unknown", detail: `not checked for ${r.volume}: ${r.why}` };
+  const variable = envRefName(env.spec.postgres.password) ?? "POSTGRES_PASSWORD";
+  return r.status === "matches"
+    ? { name, status: "ok", detail: `${r.volume} takes ${variable}` }
+    : { name, status: "fail", detail: volumePasswordMessage(env), fix: volumePasswordFix(env) };
+}
+
 async function chat(target: Target, model: string, keyRefused: boolean, add: (name: string, ok: boolean, detail: string, fix?: string) => void) {
   const t0 = performance.now();
   const res = await callGateway(target, `${target.api}/v1/chat/completions`, {
@@ -136,8 +152,10 @@ function compareSettings(s: Json, readiness: Json, spec: Spec | undefined, add: 
 function database(db: Json | undefined, spec: Spec, add: Add): void {
   if (!db) return add("postgres connections", undefined, "not reported by this gateway's settings");
   if (db.status !== "connected") {
-    return add("postgres connections", false, `database ${db.status}${db.error ? `: ${db.error}` : ""}`,
-      "The gateway can't reach Postgres: check the postgres container (gatekit status <env>) and DATABASE_URL's password against postgres.password.");
+    const refused = /password authentication failed/.test(String(db.error ?? ""));
+    return add("postgres connections", false, `database ${db.status}${db.error ? `: ${db.error}` : ""}`, refused
+      ? "Postgres refuses the gateway's password. A data volume keeps the password it was initialised with: see the postgres volume password item (gatekit check <env>) for the volume and the ways out."
+      : "The gateway can't reach Postgres: check the postgres container (gatekit status <env>) and DATABASE_URL's password against postgres.password.");
   }
   const [used, max] = [Number(db.connections), Number(db.max_connections)];
   const room = used <= max - spec.postgres.reserved_connections;
@@ -156,7 +174,6 @@ function redis(r: Json | undefined, spec: Spec, add: Add): void {
       : "The gateway can't reach Redis: check the redis container (gatekit status <env>) and REDIS_HOST/REDIS_PORT.");
 }
 
-/** The answer (status 0 and the cause as body when nothing answers: refused, unknown host, timeout). */
 /**
  * A call with the master key (a POST when there is a body): the status and the body, parsed when it is JSON; status
  * 0 with the cause when nothing answered.

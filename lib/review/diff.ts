@@ -86,8 +86,22 @@ export function diffStack(stack: string, base: TfJson | undefined, head: TfJson 
   for (const [address, { type }] of before) {
     if (!after.has(address)) changes.push({ address, type, action: "delete", changes: [], forcedBy: [] });
   }
+  triggerReplacements(after, changes);
   const lifecycle = !base ? "created" : !head ? "destroyed" : changes.length > 0 ? "changed" : "unchanged";
   return { stack, lifecycle, resources: changes.sort((a, b) => a.address.localeCompare(b.address)) };
+}
+
+/** lifecycle.replace_triggered_by: a resource is replaced whenever one it names changes (a config loader's file). */
+function triggerReplacements(after: ReturnType<typeof resources>, changes: ResourceChange[]): void {
+  for (const [address, { type, config }] of after) {
+    const triggers = ((config.lifecycle as { replace_triggered_by?: string[] } | undefined)?.replace_triggered_by ?? [])
+      .filter((t) => changes.some((c) => c.address === t && (c.action === "update" || c.action === "replace")));
+    if (!triggers.length) continue;
+    const forcedBy = triggers.map((t) => `replace_triggered_by ${t}`);
+    const existing = changes.find((c) => c.address === address);
+    if (!existing) changes.push({ address, type, action: "replace", changes: [], forcedBy });
+    else if (existing.action !== "create") Object.assign(existing, { action: "replace", forcedBy: [...existing.forcedBy, ...forcedBy] });
+  }
 }
 
 const topLevel = (path: string) => path.split(/[.[]/)[0]!;

@@ -33,6 +33,7 @@ import PdbForReplicas from "./PdbForReplicas.ts";
 import GuaranteedQos from "./GuaranteedQos.ts";
 import SpreadConstraints from "./SpreadConstraints.ts";
 import NetworkPolicyPresent from "./NetworkPolicyPresent.ts";
+import PodSecurityEnforced from "./PodSecurityEnforced.ts";
 
 export type { Rule, Severity } from "./rule.ts";
 export { connectionBudget } from "./DbConnectionBudget.ts";
@@ -44,7 +45,7 @@ export const RULES: readonly Rule[] = [
   MemoryForWorkers, ShutdownCoversRequests, HealthcheckTimeouts, MultiInstanceNeedsRedis, DataServicesPrivate,
   ImagesPinned, ContainersHardened, NoSharedHostResources, RedisMemoryHeadroom,
   // Kubernetes only: checked on the rendered objects.
-  ProbeTimeouts, PdbForReplicas, GuaranteedQos, SpreadConstraints, NetworkPolicyPresent,
+  ProbeTimeouts, PdbForReplicas, GuaranteedQos, SpreadConstraints, NetworkPolicyPresent, PodSecurityEnforced,
 ];
 
 export interface Finding {

@@ -221,6 +221,18 @@ const kubernetesSection = z.strictObject({
     .default({ enabled: true, max_unavailable: 1 }),
   /** Default-deny ingress in the namespace, and only the gateway may reach Postgres and Redis. */
   network_policies: z.boolean().default(true),
+  /**
+   * PodSecurity admission on the Namespace: `enforce` is the level the cluster admits (warn and audit are always
+   * restricted), `version` pins the policy so a cluster upgrade can't change what is admitted. `managed: false`
+   * leaves the labels to the cluster's own tooling (the PodSecurityEnforced rule warns).
+   */
+  pod_security: z
+    .strictObject({
+      enforce: z.enum(["restricted", "baseline", "privileged"]).default("restricted"),
+      version: z.string().regex(/^(v1\.\d+|latest)$/, "a Kubernetes minor version such as v1.34").default("v1.34"),
+      managed: z.boolean().default(true),
+    })
+    .default({ enforce: "restricted", version: "v1.34", managed: true }),
   ingress: z
     .strictObject({
       class_name: z.string().min(1),

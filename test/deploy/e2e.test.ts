@@ -156,11 +156,17 @@ describe("dev on the live engine", () => {
   }, 180_000);
 
   it("teardown leaves no container, network or volume behind but the retained Postgres volume", async () => {
+    // The volumes the stack's containers mount (anonymous ones too): other stacks may share the engine meanwhile.
+    const mounted = new Set<string>();
+    for (const c of await names("ps", `${env.name}-`)) {
+      for (const v of (await docker("inspect", "-f", "{{range .Mounts}}{{.Name}} {{end}}", c)).stdout.split(" ").filter(Boolean)) mounted.add(v);
+    }
+    expect(mounted).toContain(env.spec.postgres.volume);
     await destroyStack(state!);
     state = undefined;
     expect(await names("ps", `${env.name}-`)).toEqual([]);
     expect(await names("network", `gatekit-${env.name}-`)).toEqual([]);
-    const left = (await names("volume", "")).filter((v) => !volumesBefore.includes(v));
+    const left = (await names("volume", "")).filter((v) => !volumesBefore.includes(v) && (mounted.has(v) || v.includes(env.name)));
     expect(left).toEqual([env.spec.postgres.volume]);
   }, 120_000);
 });

@@ -28,6 +28,27 @@ describe("kubernetes manifests (prod-k8s)", () => {
     for (const o of objects.slice(1)) expect(o.metadata.namespace).toBe("gatekit-prod");
   });
 
+  it("labels the namespace to enforce, warn and audit the restricted Pod Security Standard, each pinned to a version", () => {
+    expect(objects[0]!.metadata.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "v1.34",
+      "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/warn-version": "v1.34",
+      "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/audit-version": "v1.34",
+    });
+  });
+
+  it("pod_security in the spec: another level or version is enforced as written; managed: false sets no PodSecurity label", () => {
+    const relaxed = shipped("prod-k8s");
+    relaxed.spec.kubernetes.pod_security = { enforce: "baseline", version: "v1.33", managed: true };
+    const labels = json(buildManifests(relaxed))[0]!.metadata.labels as Record<string, string>;
+    expect(labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
+    expect(labels["pod-security.kubernetes.io/warn"]).toBe("restricted");
+    expect(labels["pod-security.kubernetes.io/audit-version"]).toBe("v1.33");
+    const unmanaged = shipped("prod-k8s");
+    unmanaged.spec.kubernetes.pod_security.managed = false;
+    const none = Object.keys(json(buildManifests(unmanaged))[0]!.metadata.labels).filter((k) => k.startsWith("pod-security."));
+    expect(none).toEqual([]);
+  });
+
   it("rolls out without dropping below current capacity, and drains before stopping", () => {
     expect(deployment.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     // The HPA owns the count: a pinned spec.replicas would scale back on every sync.

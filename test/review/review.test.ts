@@ -60,8 +60,11 @@ describe("gatekit review", () => {
     const r = await review();
     expect(r.exitCode).toBe(0);
     const prod = r.stack("prod");
+    const loader = prod.diff.resources.find((x: { address: string }) => x.address === "docker_container.gateway_1_config");
+    expect(loader.changes.map((c: { path: string }) => c.path)).toContain("upload[0].content");
+    // The gateway reads its config at start: it is replaced with its config loader.
     const gw = prod.diff.resources.find((x: { address: string }) => x.address === "docker_container.gateway_1");
-    expect(gw.changes.map((c: { path: string }) => c.path)).toContain("upload[0].content");
+    expect(gw).toMatchObject({ action: "replace", forcedBy: ["replace_triggered_by docker_container.gateway_1_config"] });
     expect(prod.destructive).toEqual([]);
     expect(r.stack("staging").diff.lifecycle).toBe("unchanged");
   }, 120_000);

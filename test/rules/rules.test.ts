@@ -65,11 +65,12 @@ const BREAK_K8S: Record<string, K8sBreaker> = {
   GuaranteedQos: (e) => void (e.spec.kubernetes.cpu_limit = false),
   SpreadConstraints: (e) => void (e.spec.kubernetes.spread.zones = false),
   NetworkPolicyPresent: (e) => void (e.spec.kubernetes.network_policies = false),
+  PodSecurityEnforced: (e) => void (e.spec.kubernetes.pod_security.enforce = "baseline"),
 };
 
 /** Rules that describe one Docker host: they do not apply to a cluster and must stay silent there. */
 const DOCKER_ONLY = ["WorkersMatchCpus", "NoSharedHostResources", "DataServicesPrivate", "HealthcheckTimeouts"];
-const K8S_ONLY = ["ProbeTimeouts", "PdbForReplicas", "GuaranteedQos", "SpreadConstraints", "NetworkPolicyPresent"];
+const K8S_ONLY = ["ProbeTimeouts", "PdbForReplicas", "GuaranteedQos", "SpreadConstraints", "NetworkPolicyPresent", "PodSecurityEnforced"];
 
 function findingsOf(ruleId: string, envs: Environment[], vars: Record<string, string | undefined>) {
   return checkEnvironments(envs, vars).filter((f) => f.ruleId === ruleId && f.environment === envs[0]!.name);
@@ -97,6 +98,14 @@ describe("production rules", () => {
       for (const f of found) expect(f.path).not.toBe("");
     });
   }
+
+  it("PodSecurityEnforced warns (not refuses) when the spec leaves the namespace's labels to the cluster", () => {
+    const env = shipped("prod-k8s");
+    env.spec.kubernetes.pod_security.managed = false;
+    const found = findingsOf("PodSecurityEnforced", [env], { ...TEST_VARS });
+    expect(found.map((f) => [f.severity, f.path])).toEqual([["warning", "kubernetes.pod_security.managed"]]);
+    expect(found[0]!.message).toContain("gatekit-prod");
+  });
 
   it("docker-only rules stay silent on a kubernetes spec, and kubernetes-only rules on a docker spec", () => {
     const k8s = shipped("prod-k8s");

@@ -27,6 +27,7 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
   const json = synthStack(name);
   const spec = shipped(name).spec;
   const containers: Json = json.resource.docker_container;
+  const config = (key: string) => containers[`${key}_config`].upload[0];
 
   it("pins the Docker provider exactly and keeps its own state", () => {
     expect(json.terraform.required_providers.docker).toEqual({ source: "kreuzwerker/docker", version: "3.6.2" });
@@ -34,7 +35,7 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
   });
 
   it("has Postgres, Redis and the gateway instances on public and internal networks", () => {
-    expect(Object.keys(containers).sort()).toEqual(["gateway_1", "postgres", "redis"]);
+    expect(Object.keys(containers).sort()).toEqual(["gateway_1", "gateway_1_config", "postgres", "redis"]);
     const networks: Json = json.resource.docker_network;
     expect(networks.network_internal.internal).toBe(true);
     expect(networks.network_public.internal).toBe(false);
@@ -59,7 +60,7 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
     expect(redis.healthcheck.test).toEqual(["CMD", "redis-cli", "ping"]);
   });
 
-  it("configures the gateway with LiteLLM's env vars, proxy flags, config upload, probe and hardening", () => {
+  it("configures the gateway with LiteLLM's env vars, proxy flags, config volume, probe and hardening", () => {
     const gw = containers.gateway_1;
     const env = envOf(gw);
     expect(env).toMatchObject({
@@ -69,8 +70,9 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
     });
     expect(env.DATABASE_URL).toBe("postgresql://litellm:${urlencode(var.postgres_password)}@postgres:5432/litellm");
     expect(gw.command).toEqual(expect.arrayContaining(["--num_workers", String(spec.gateway.num_workers), "--max_requests_before_restart_jitter", "1000"]));
-    expect(gw.upload[0].file).toBe("/app/config/config.yaml");
-    expect(gw.upload[0].content).toContain("model_list");
+    expect(config("gateway_1").file).toBe("/app/config/config.yaml");
+    expect(config("gateway_1").content).toContain("model_list");
+    expect(gw.volumes).toEqual([{ volume_name: "${docker_volume.volume_gateway_1_config.name}", container_path: "/app/config", read_only: true }]);
     expect(gw.healthcheck).toMatchObject({ timeout: "10s", start_period: "40s" });
     expect(gw.healthcheck.test.join(" ")).toContain(`:${spec.gateway.health_port}/health/liveliness`);
     expect(gw).toMatchObject({ read_only: true, security_opts: ["no-new-privileges:true"], capabilities: { drop: ["ALL"] }, restart: "unless-stopped" });
@@ -111,12 +113,12 @@ describe("synthesis", () => {
     const app = Testing.app();
     const json = JSON.parse(Testing.synth(new EnvironmentStack(app, resolveEnvironment(env))));
     const containers = json.resource.docker_container;
-    expect(Object.keys(containers).sort()).toEqual(["gateway_1", "gateway_2", "load_balancer", "postgres", "redis"]);
+    expect(Object.keys(containers).filter((k) => !k.endsWith("_config")).sort()).toEqual(["gateway_1", "gateway_2", "load_balancer", "postgres", "redis"]);
     // Only the balancer publishes the gateway's ports; it waits for both instances.
     expect(containers.gateway_1.ports).toEqual([]);
     expect(containers.load_balancer.ports.map((p: { external: number }) => p.external)).toEqual([env.spec.gateway.port, env.spec.gateway.health_port]);
     expect(containers.load_balancer.depends_on).toEqual(expect.arrayContaining(["docker_container.gateway_1", "docker_container.gateway_2"]));
-    const cfg = containers.load_balancer.upload[0].content as string;
+    const cfg = containers.load_balancer_config.upload[0].content as string;
     expect(cfg).toContain(`server gateway-1 prod-ha-gateway-1:${env.spec.gateway.port} check port ${env.spec.gateway.health_port}`);
     expect(cfg).toContain(`server gateway-2 prod-ha-gateway-2:${env.spec.gateway.port}`);
     expect(cfg).toContain("option httpchk GET /health/liveliness");

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { hostPortFindings } from "../../deploy/host-ports.ts";
+import { volumePasswordFindings } from "../../deploy/postgres-volume.ts";
 import { checkProvider } from "../../deploy/provider.ts";
 import { formatFindings } from "../../rules/index.ts";
 import { buildImages, ImageBuildError } from "../../images/build.ts";
@@ -12,7 +13,7 @@ import { RuleErrors, synthesize } from "../../infra/app.ts";
 import { tfVarName } from "../../infra/secrets.ts";
 import { localImagesOf } from "../../model/images.ts";
 import { resolveEnvironment } from "../../model/resolve.ts";
-import type { Environment } from "../../spec/schema.ts";
+import { isKubernetes, type DockerEnvironment, type Environment } from "../../spec/schema.ts";
 import { cliVars } from "../env-file.ts";
 import { envFileHint, load, otherEnvironments } from "./validate.ts";
 
@@ -45,7 +46,8 @@ export async function runStack(action: Action, args: string[]): Promise<number> 
     if (!(e instanceof RuleErrors)) throw e;
     return console.error(e.message + envFileHint(e.findings)), 1;
   }
-  const taken = action === "deploy" ? await hostPortFindings([env]) : [];
+  const docker = action === "deploy" && !isKubernetes(env);
+  const taken = action === "deploy" ? [...(await hostPortFindings([env])), ...(docker ? await volumePasswordFindings(env as DockerEnvironment, vars) : [])] : [];
   if (taken.length) return console.error(`gatekit deploy ${env.name}: nothing was changed\n${formatFindings(taken)}`), 1;
   const stackDir = join(values.out, "stacks", env.name);
   const provider = await checkProvider(stackDir);
@@ -54,7 +56,9 @@ export async function runStack(action: Action, args: string[]): Promise<number> 
     return 1;
   }
   if (action === "deploy" && !(await buildLocalImages(env))) return 1;
-  const cdktf = await execa("npx", ["cdktf", action, env.name, "--skip-synth", "--auto-approve", "--output", values.out], {
+  // checkProvider's `terraform init` has installed the providers (registry or mirror) and written the stack's lock
+  // file; cdktf's own lock step would ask the registry again, and fails where only a mirror is reachable.
+  const cdktf = await execa("npx", ["cdktf", action, env.name, "--skip-synth", "--skip-provider-lock", "--auto-approve", "--output", values.out], {
     env: { ...stackInputs(env, vars), CI: "1" }, stdio: "inherit", reject: false,
   });
   return cdktf.exitCode === 0 ? 0 : 1;
