@@ -188,8 +188,8 @@ export class ResponsesEvents {
   private start(): string {
     if (this.started) return "";
     this.started = true;
-    const response = responseObject(this.id, this.body, this.model, "in_progress", [], null);
-    return this.event("response.created", { response }) + this.event("response.in_progress", { response });
+    const response = `"response":${JSON.stringify(responseObject(this.id, this.body, this.model, "in_progress", [], null))}`; // once for both events
+    return this.raw("response.created", response) + this.raw("response.in_progress", response);
   }
 
   private textDelta(delta: string): string {
@@ -239,6 +239,11 @@ export class ResponsesEvents {
 
   private event(type: string, data: object): string {
     return `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.seq++, ...data })}\n\n`;
+  }
+
+  /** An event whose fields after `type` and `sequence_number` are already JSON text. */
+  private raw(type: string, fields: string): string {
+    return `event: ${type}\ndata: {"type":"${type}","sequence_number":${this.seq++},${fields}}\n\n`;
   }
 }
 
