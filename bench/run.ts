@@ -68,7 +68,7 @@ async function main() {
   const responsesGateway = `http://127.0.0.1:${PORTS.gateway}/v1/responses`;
   const floorResponses = await measure("node passthrough (floor)", "responses stream", `http://127.0.0.1:${PORTS.floorResponses}/v1/responses`, "bench-stream", undefined, KEY, RESPONSES_BODY);
   await measure("gatekit gateway", "responses stream (native relay)", responsesGateway, "bench-responses-stream", floorResponses, KEY, RESPONSES_BODY);
-  await measure("gatekit gateway", "responses stream (bridged from chat)", responsesGateway, "bench-stream", floorSse, KEY, RESPONSES_BODY);
+  await measure("gatekit gateway", "responses stream (bridged from chat)", responsesGateway, "bench-bridged-stream", floorSse, KEY, RESPONSES_BODY);
 
   const fixed = { floor: await fixedRate(floor), gateway: await fixedRate(gateway) };
   const ttfb = await firstChunk();
@@ -86,8 +86,9 @@ async function main() {
 }
 
 function gatewayConfig(): string {
-  const dep = (name: string, port: number, extra = "") => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
-  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-responses-stream", PORTS.upstreamResponses)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
+  const dep = (name: string, port: number, extra = "", prefix = "openai") => `  - model_name: ${name}\n    litellm_params: { model: ${prefix}/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
+  // hosted_vllm/: an OpenAI-compatible chat server, so /v1/responses is bridged through its chat stream
+  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-responses-stream", PORTS.upstreamResponses)}${dep("bench-bridged-stream", PORTS.upstreamSse, "", "hosted_vllm")}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
 }
 
 async function startUpstreams(): Promise<string> {

@@ -5,21 +5,25 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
+import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { RESPONSES_KEY, startMockResponses, type MockResponses } from "../support/mock-openai-responses.ts";
 import { KEYS, startMockProviders, type MockProviders } from "../support/mock-providers.ts";
 
 let native: MockResponses;
 let providers: MockProviders;
+let compatible: MockUpstream;
 let gw: TestGateway;
 let oai: OpenAI;
 
 beforeAll(async () => {
   native = await startMockResponses();
   providers = await startMockProviders();
+  compatible = await startMockOpenAI();
   gw = await startGateway({
     model_list: [
       { model_name: "gpt", litellm_params: { model: "openai/gpt-4.1-mini", api_base: native.url, api_key: RESPONSES_KEY } },
       { model_name: "claude", litellm_params: { model: "anthropic/claude-sonnet-4", api_base: providers.url, api_key: KEYS.anthropic } },
+      { model_name: "vllm", litellm_params: { model: "hosted_vllm/llama-3.1-8b", api_base: compatible.url } },
       { model_name: "mocked", litellm_params: { model: "openai/x", mock_response: "mocked answer here" } },
     ],
   });
@@ -29,6 +33,7 @@ afterAll(async () => {
   await gw.close();
   await native.close();
   await providers.close();
+  await compatible.close();
 });
 
 const weather: OpenAI.Responses.Tool[] = [
@@ -140,6 +145,16 @@ describe("bridged", () => {
     expect(sent.max_tokens).toBe(64);
     expect(sent.system).toMatch(/sys text/);
     expect(sent.tools.map((t: { name: string }) => t.name)).toEqual(["get_weather"]);
+  });
+
+  it("an OpenAI-compatible server (hosted_vllm/) is bridged through its chat completions, not sent to /responses", async () => {
+    const r = await oai.responses.create({ model: "vllm", input: "compatible?" });
+    expect(r.object).toBe("response");
+    expect(r.output_text).toBe('echo: "compatible?"');
+    expect(compatible.requests.at(-1)!.path).toBe("/v1/chat/completions");
+    const { text, types } = await collect(await oai.responses.create({ model: "vllm", input: "x", stream: true }));
+    expect(text).toBe("one two three four");
+    expect(types.at(-1)).toBe("response.completed");
   });
 
   it("a mock_response deployment answers as a Response", async () => {

@@ -19,7 +19,8 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
   const parsed = call.parsed!;
   if (d.params.mock_response !== undefined) return answerMock(call, surface, parsed, d.params.mock_response);
   const provider = providerFor(d.provider);
-  const nativeApi = provider && !surface.internalFormat ? provider.native?.[surface.api as keyof NonNullable<Provider["native"]>] : undefined;
+  const offered = provider && !surface.internalFormat ? provider.native?.[surface.api as keyof NonNullable<Provider["native"]>] : undefined;
+  const nativeApi = offered && (!offered.prefixes || offered.prefixes.includes(d.provider)) ? offered : undefined;
   if (!provider || (!nativeApi && !provider.endpoints.includes(surface.endpoint))) {
     throw badRequest(`Provider ${d.provider} is not supported for ${surface.endpoint} by this gateway (supported: ${knownPrefixes().join(", ")})`);
   }

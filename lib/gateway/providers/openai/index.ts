@@ -30,8 +30,10 @@ export const openai: Provider = {
   mapError: (status, body, headers) => upstreamError(status, body, headers["retry-after"]),
 
   native: {
-    // The Responses API itself: the client's body with the deployment's model and key.
+    // The Responses API itself: the client's body with the deployment's model and key. Only `openai/`
+    // (OpenAI, or a server that implements /v1/responses); hosted_vllm/, openai_compatible/ … are bridged.
     responses: {
+      prefixes: ["openai"],
       buildRequest(body, target, stream) {
         const request = openai.buildRequest("chat", body, target, stream);
         return { ...request, url: baseUrl(target) + "/responses" };
