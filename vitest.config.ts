@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Tests start real servers on loopback ports; files run in parallel processes, tests within a file in order.
     pool: "forks",
-    reporters: ["default"],
+    globalSetup: ["test/support/global-setup.ts"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });

@@ -1,8 +1,9 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
 // ratio for whole and streamed chat, streamed /v1/responses (relayed and bridged), a 3-deployment group, added
-// latency at a fixed 1,000 RPS, time to first streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
-// logs batched into Postgres, metrics — on a second gateway, with the Postgres connections it held at most.
+// latency at a fixed 1,000 RPS, time to first streamed chunk, and the worker's RSS; then the production path — a
+// virtual key with a Redis rpm limit, spend logs journaled and batched into Postgres, metrics — on a second
+// gateway, with the Postgres connections it held at most, and the same path with the spend journal off on a third.
 // Options: --duration S, --connections N, --quick, --soak, --json.
 import { execa, type ResultPromise } from "execa";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,7 +23,7 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
 const CONNECTIONS = Number(args.connections);
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, upstreamResponses: 18094, floorResponses: 18095 };
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095, upstreamResponses: 18096, floorResponses: 18097 };
 const POOL_LIMIT = 10;
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
 const RESPONSES_BODY = JSON.stringify({ model: "bench", input: "Hello!", store: false });
@@ -80,6 +81,9 @@ async function main() {
   await measure("gatekit production path, master key", "chat", production.url, "bench", floorJson);
   await measure("gatekit production path, virtual key + rpm limit", "chat", production.url, "bench", floorJson, production.key);
   const productionPath = { maxPgConnections: peak.stop(), poolTimesWorkers: POOL_LIMIT, spendRows: await production.spendRows() };
+  // The same path without the spend journal, on its own gateway against the same Postgres and Redis.
+  const unjournaled = await production.without();
+  await measure("gatekit production path, virtual key + rpm limit, no spend journal", "chat", unjournaled.url, "bench", floorJson, unjournaled.key);
   const result = { machine: `${(await import("node:os")).cpus().length} cores`, upstream, durationSeconds: DURATION, connections: CONNECTIONS, rows, fixedRate1000: fixed, firstChunkMs: ttfb, workerRssMb: { before: rssBefore, after: rssAfter }, productionPath, soak };
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else print(result);
@@ -109,12 +113,21 @@ async function startUpstreams(): Promise<string> {
 
 /**
  * The full production path on its own gateway (one worker, like the first): Postgres for keys and spend
- * (batches every 5 s), Redis for a virtual key's rpm limit (high enough never to refuse: it is the check that
- * is measured), metrics as always.
+ * (batches every 5 s, each row in the spend journal first), Redis for a virtual key's rpm limit (high enough
+ * never to refuse: it is the check that is measured), metrics as always. `without()` starts the same path
+ * with the journal off, for comparison.
  */
 async function startProductionGateway() {
   const [db, redis] = await Promise.all([startPostgres(), startRedis()]);
   services.push({ stop: () => db.destroy() }, redis);
+  const first = await productionGateway(db, redis, PORTS.production, PORTS.productionHealth, join(work, "spend-journal"));
+  return {
+    ...first, watchConnections: () => watchConnections(db), spendRows: () => countRows(db, `SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs"`),
+    without: () => productionGateway(db, redis, PORTS.unjournaled, PORTS.unjournaledHealth, "off"),
+  };
+}
+
+async function productionGateway(db: TestPostgres, redis: TestRedis, port: number, healthPort: number, journal: string) {
   const config = `${gatewayConfig()}  database_url: os.environ/DATABASE_URL
   database_connection_pool_limit: ${POOL_LIMIT}
   proxy_batch_write_at: 5
@@ -122,17 +135,17 @@ async function startProductionGateway() {
 router_settings: { redis_host: 127.0.0.1, redis_port: ${redis.port}, redis_password: os.environ/REDIS_PASSWORD }
 `;
   writeFileSync(join(work, "production.yaml"), config.replace("general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n", "general_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"));
-  spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "production.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.production), "--num_workers", "1"], {
-    LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.productionHealth), LITELLM_MODE: "PRODUCTION",
-    DATABASE_URL: db.url, REDIS_PASSWORD: redis.password,
+  spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "production.yaml"), "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"], {
+    LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(healthPort), LITELLM_MODE: "PRODUCTION",
+    DATABASE_URL: db.url, REDIS_PASSWORD: redis.password, GATEKIT_SPEND_JOURNAL_DIR: journal,
   });
-  await waitHttp(`http://127.0.0.1:${PORTS.productionHealth}/health/readiness`, true);
-  const url = `http://127.0.0.1:${PORTS.production}/v1/chat/completions`;
-  const generated = await fetch(`http://127.0.0.1:${PORTS.production}/key/generate`, {
+  await waitHttp(`http://127.0.0.1:${healthPort}/health/readiness`, true);
+  const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+  const generated = await fetch(`http://127.0.0.1:${port}/key/generate`, {
     method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "bench", rpm_limit: 1_000_000_000 }),
   });
   const key = ((await generated.json()) as { key: string }).key;
-  return { url, key, watchConnections: () => watchConnections(db), spendRows: () => countRows(db, `SELECT count(*)::int AS n FROM "LiteLLM_SpendLogs"`) };
+  return { url, key };
 }
 
 /** Samples the gateway's Postgres connections (every client backend but the sampler's) until stopped; the most seen. */

@@ -7,10 +7,11 @@
 set -euo pipefail
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 force="${1:-}"
+command -v docker >/dev/null || { echo "base-images: docker is not installed: apt-get install docker.io (Debian package docker.io)" >&2; exit 1; }
 have() { [ "$force" != "--force" ] && docker image inspect "$1" >/dev/null 2>&1; }
 
 if ! have gatekit/debian:bookworm; then
-  command -v debootstrap >/dev/null || { echo "base-images: debootstrap is not installed (apt-get install debootstrap)"; exit 1; }
+  command -v debootstrap >/dev/null || { echo "base-images: debootstrap is not installed: apt-get install debootstrap (Debian package debootstrap); it makes the Debian base image" >&2; exit 1; }
   root=$(mktemp -d /var/tmp/gatekit-rootfs.XXXXXX)
   echo "base-images: no gatekit/debian:bookworm; making it with debootstrap (about a minute)"
   debootstrap --variant=minbase --include=ca-certificates bookworm "$root" "$mirror" >/tmp/gatekit-debootstrap.log 2>&1 \

@@ -11,6 +11,7 @@ COPY dist/gateway/ /app/
 RUN node /app/gateway.mjs --version
 RUN set -eu; root=/rootfs; node="$(command -v node)"; \
     mkdir -p $root/usr/local/bin $root/bin $root/etc $root/tmp $root/app/config; chmod 1777 $root/tmp; \
+    mkdir -p $root/var/lib/gatekit/spend-journal; chown -R 10001:10001 $root/var/lib/gatekit; chmod 700 $root/var/lib/gatekit/spend-journal; \
     cp "$node" $root/usr/local/bin/node; cp -L /bin/sh $root/bin/sh; \
     for lib in $(ldd "$node" /bin/sh | awk '/=>/ { print $3 } /^[ \t]*\/lib/ { print $1 }' | sort -u); do cp --parents -L "$lib" $root; done; \
     if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp --parents -L /etc/ssl/certs/ca-certificates.crt $root; fi; \
@@ -30,7 +31,8 @@ ENV PATH=/usr/local/bin:/bin \
 USER 10001:10001
 EXPOSE 4000 4001
 # The health app runs in the primary process: a busy worker never fails this probe. Node itself makes the
-# request, so the image needs no curl. The root filesystem can be read-only; only /tmp must be writable.
+# request, so the image needs no curl. The root filesystem can be read-only; only /tmp must be writable, and
+# the spend journal's folder, which the stacks mount a volume on (a new named volume copies its owner, 10001).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=40s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SEPARATE_HEALTH_PORT||4001)+'/health/liveliness').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "/app/gateway.mjs"]

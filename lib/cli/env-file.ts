@@ -8,3 +8,9 @@ export function cliVars(cwd = process.cwd()): Record<string, string | undefined>
   const fromFile = existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
   return { ...fromFile, ...process.env };
 }
+
+/** `.env.example`'s values: what a DEV-mode local run (npm start) fills unset variables from. */
+export function exampleVars(cwd = process.cwd()): Record<string, string> {
+  const file = `${cwd}/.env.example`;
+  return existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
+}

@@ -1,6 +1,6 @@
 // gatekit's command line: one module per command under ./commands, each `run(args) → exit code`.
 // Exit codes: 0 fine, 1 findings or refusal, 2 unusable input.
-import { formatIssue, SpecError } from "../spec/load.ts";
+import { createRequire } from "node:module";
 
 type Command = { run(args: string[]): Promise<number>; HELP?: string };
 
@@ -21,12 +21,25 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<Command> }> 
   gateway: { about: "run the LiteLLM-compatible gateway (the image's entrypoint)", load: () => import("./commands/gateway.ts") },
 };
 
-const USAGE = `usage: gatekit <command> [options]\n\n${Object.entries(COMMANDS)
+const USAGE = `usage: gatekit <command> [options]   (gatekit --version)\n\n${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.about}`)
   .join("\n")}\n\nRun \`gatekit <command> --help\` for a command's options.`;
 
+/** package.json's version: two folders up from lib/cli in the sources, three from dist/lib/cli. */
+function version(): string {
+  const require = createRequire(import.meta.url);
+  for (const p of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = require(p) as { name?: string; version?: string };
+      if (pkg.name === "gatekit") return `gatekit ${pkg.version}`;
+    } catch {}
+  }
+  return "gatekit (version unknown)";
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === "--version" || name === "-v") return console.log(version()), 0;
   if (!name || name === "--help" || name === "-h") {
     console.log(USAGE);
     return name ? 0 : 2;
@@ -48,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`gatekit ${name}: ${(e as Error).message.split(". To specify a positional")[0]}\n\n${usage}\nRun \`gatekit ${name} --help\` for what each option does.`);
       return 2;
     }
+    // Loaded only here: `--help` and commands that read no spec skip the schema's modules.
+    const { formatIssue, SpecError } = await import("../spec/load.ts");
     if (e instanceof SpecError) {
       console.error(`gatekit ${name}: the spec could not be read:\n${e.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
       return 2;

@@ -1,7 +1,6 @@
 // A host port the stack publishes that something else already holds makes a deploy fail half-way (the first
 // containers start, the one needing the port doesn't). Checked before: on a local Docker host, each published
 // port is tried; one held by this environment's own running containers is fine (a redeploy).
-import { execa } from "execa";
 import { createConnection } from "node:net";
 import { resolveEnvironment } from "../model/resolve.ts";
 import type { Finding } from "../rules/index.ts";
@@ -12,14 +11,15 @@ const SPEC_PATH: Record<string, string> = { api: "gateway.port", health: "gatewa
 export async function hostPortFindings(envs: Environment[]): Promise<Finding[]> {
   const local = envs.filter((e): e is DockerEnvironment => e.spec.target === "docker" && e.spec.host.docker_host.startsWith("unix://"));
   if (!local.length) return [];
-  const holders = await publishedBy();
+  let holders: Map<number, string> | undefined; // asked of the engine only once a port is found held
   const findings: Finding[] = [];
   for (const env of local) {
     const ports = resolveEnvironment(env).services.flatMap((s) => s.ports.filter((p) => p.host).map((p) => ({ ...p, host: p.host! })));
     const unique = [...new Map(ports.map((p) => [p.host, p])).values()];
     for (const p of unique) {
-      const holder = holders.get(p.host);
-      if (holder?.startsWith(`${env.name}-`) || !(await listening(p.address ?? "127.0.0.1", p.host))) continue;
+      if (!(await listening(p.address ?? "127.0.0.1", p.host))) continue;
+      const holder = (holders ??= await publishedBy()).get(p.host);
+      if (holder?.startsWith(`${env.name}-`)) continue;
       findings.push({
         ruleId: "HostPortFree", severity: "error", environment: env.name, file: env.file, path: SPEC_PATH[p.name] ?? p.name,
         message: `port ${p.host} is already in use on the Docker host (${holder ? `by container ${holder}` : "by another process"})`,
@@ -32,6 +32,7 @@ export async function hostPortFindings(envs: Environment[]): Promise<Finding[]> 
 
 /** host port → the container publishing it, from the engine (empty when there is none to ask). */
 async function publishedBy(): Promise<Map<number, string>> {
+  const { execa } = await import("execa"); // loaded only when a port is held
   const r = await execa("docker", ["ps", "--format", "{{.Names}}|{{.Ports}}"], { reject: false, timeout: 10_000 }).catch(() => undefined);
   const map = new Map<number, string>();
   for (const line of r?.exitCode === 0 ? r.stdout.split("\n") : []) {

@@ -2,6 +2,7 @@
 // as the primary (supervisor + health app) or, in a forked process, as a worker.
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/load.ts";
@@ -13,6 +14,7 @@ import { VERSION } from "./server.ts";
 import { checkSaltKey, SaltKeyMismatch } from "./state/credentials.ts";
 import { createPool, migrate } from "./state/db.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./state/embedded.ts";
+import { claimJournal, spendJournalDir } from "./state/journal.ts";
 
 export interface RunExtras {
   /** A config given as an object (gatekit's --env), instead of a file. */
@@ -21,6 +23,8 @@ export interface RunExtras {
   source?: string;
   /** Extra env files to fill missing variables from in DEV mode (after .env). */
   devEnvFiles?: string[];
+  /** What the caller changed about the config (a local run's Redis), logged once at INFO. */
+  notes?: string[];
 }
 
 /** Runs the gateway; resolves with the exit code when it stops (after a drain, or at once on bad input). */
@@ -56,9 +60,12 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   // A worker runs until the primary tells it to drain; it exits by itself then.
   if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
 
-  for (const w of config.warnings) lifecycle.warn(w);
+  const busy = await portInUse(opts);
+  if (busy) return console.error(`gatekit gateway: ${busy}`), 2;
   const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
   if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
+  for (const w of config.warnings) lifecycle.warn(w); // of the config the workers run (the embedded URL set)
+  for (const n of extras.notes ?? []) lifecycle.info(n);
   const runMigrations = !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "");
   const ready = config.database ? await prepareDatabase(config, runMigrations, lifecycle) : "ok";
   if (ready === "salt-mismatch") return 1;
@@ -67,6 +74,8 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
     return 1;
   }
   if (ready === "unreachable") lifecycle.warn("allow_requests_on_db_unavailable: serving; the migrations and the salt key check run once the database is reachable");
+  const journal = config.database?.spendLogs ? spendJournal(opts, env, lifecycle) : undefined;
+  if (journal === null) return 1;
   if (!config.masterKey) lifecycle.warn("no master key (general_settings.master_key / LITELLM_MASTER_KEY): every request is allowed");
   const mocks = config.deployments.filter((d) => d.params.mock_response !== undefined).map((d) => d.modelName);
   lifecycle.info({
@@ -76,13 +85,28 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
     models: [...config.groups.keys()], mockModels: mocks, envFiles, cache: config.redis ? `redis ${config.redis.host}:${config.redis.port}` : "none",
     database: embedded ? `embedded PGlite in ${embedded.dataDir}` : config.database ? "postgres (DATABASE_URL)" : "none: no DATABASE_URL, virtual keys and spend logs are off",
     alerts: config.alerting ? config.alerting.types : "off",
+    ...(config.database?.spendLogs ? { spendJournal: journal ?? "off: set GATEKIT_SPEND_JOURNAL_DIR to a folder on a volume; spend not yet written is lost on a crash" } : {}),
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
   const retrying = new AbortController();
   const fatal = ready === "unreachable" ? prepareWhenReachable(config, runMigrations, lifecycle, retrying.signal) : undefined;
-  const code = await runPrimary(opts, config, lifecycle, fatal);
+  const code = await runPrimary(opts, config, lifecycle, fatal, journal);
   retrying.abort();
   await embedded?.close();
   return code;
+}
+
+/** Checked before anything starts, so a port held by another process is one plain line, not a crash. */
+async function portInUse(opts: GatewayOptions): Promise<string | undefined> {
+  const ports = [{ port: opts.port, what: "the API port; choose another with --port" }];
+  if (opts.separateHealthApp) ports.push({ port: opts.healthPort, what: "the health app's port; choose another with SEPARATE_HEALTH_PORT" });
+  for (const { port, what } of ports) {
+    const free = await new Promise<boolean>((done) => {
+      const probe = createServer().once("error", (e: NodeJS.ErrnoException) => done(e.code !== "EADDRINUSE"));
+      probe.listen(port, opts.host, () => probe.close(() => done(true)));
+    });
+    if (!free) return `port ${port} is already in use on ${opts.host} (${what}, or stop what holds it)`;
+  }
+  return undefined;
 }
 
 /**
@@ -101,6 +125,24 @@ async function embeddedDatabase(opts: GatewayOptions, config: GatewayConfig, env
     log.warn({ error: (e as Error).message }, "no embedded database: virtual keys and spend logs are off");
     return undefined;
   }
+}
+
+/**
+ * The spend journal's folder, claimed for this instance and passed to the workers (GATEKIT_SPEND_JOURNAL_DIR);
+ * undefined when off, null when it can't be used (another instance holds it, or it can't be created).
+ */
+function spendJournal(opts: GatewayOptions, env: NodeJS.ProcessEnv, log: Logger): string | undefined | null {
+  const dir = spendJournalDir(opts.mode, env);
+  if (!dir) return void delete env.GATEKIT_SPEND_JOURNAL_DIR;
+  try {
+    claimJournal(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    console.error(`gatekit gateway: ${code ? `the spend journal folder ${dir} can't be used (${code}); point GATEKIT_SPEND_JOURNAL_DIR at a writable folder on a volume, or set it to off` : (e as Error).message}`);
+    return null;
+  }
+  env.GATEKIT_SPEND_JOURNAL_DIR = dir; // the workers inherit it
+  return dir;
 }
 
 /**

@@ -29,6 +29,8 @@ export const FAMILIES = {
   depTotal: family("litellm_deployment_total_requests_total", "LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure", "counter"),
   deploymentState: family("litellm_deployment_state", "LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage", "gauge"),
   spendBuffer: amount("gatekit_spend_log_buffer_size", "Spend log rows waiting to be written to the database"),
+  spendJournalRows: amount("gatekit_spend_journal_rows", "Spend log rows in the workers' local journals that are not in the database yet"),
+  spendJournalBytes: amount("gatekit_spend_journal_bytes", "Bytes the workers' spend journals hold on local disk (trimmed as batches land)"),
   spendDropped: family("gatekit_spend_rows_dropped_total", "Spend log rows never written: the buffer was full (buffer_full), the database rejected the row (invalid_row), or shutdown came first (shutdown)", "counter"),
   cooledDown: family("litellm_deployment_cooled_down_total", "LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic", "counter"),
   fallbackOk: family("litellm_deployment_successful_fallbacks_total", "LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model", "counter"),
@@ -124,8 +126,9 @@ export function createMetrics() {
       slot("deploymentState", labels(pairs)).value = state;
     },
     /** The spend writer's numbers, read when metrics are collected: rows waiting, and rows dropped by reason. */
-    spend(buffered: number, dropped: Record<string, number>) {
+    spend(buffered: number, dropped: Record<string, number>, journal?: { rows: number; bytes: number }) {
       slot("spendBuffer", "").value = buffered;
+      if (journal) (slot("spendJournalRows", "").value = journal.rows), (slot("spendJournalBytes", "").value = journal.bytes);
       for (const [reason, rows] of Object.entries(dropped)) slot("spendDropped", labels({ reason })).value = rows;
     },
     /** A cache look-up's outcome, per requested model (a map look-up per request). */

@@ -195,7 +195,7 @@ function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
     metrics.gauge("poolInUse", pool.totalCount - pool.idleCount);
     metrics.gauge("poolWaiting", pool.waitingCount);
     metrics.gauge("poolMax", pool.options.max);
-    if (state.spend) metrics.spend(state.spend.buffered, state.spend.dropped);
+    if (state.spend) metrics.spend(state.spend.buffered, state.spend.dropped, state.spend.journaled);
   });
 }
 

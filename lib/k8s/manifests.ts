@@ -2,12 +2,17 @@
 // target maps the same model to containers; here the gateway becomes a Deployment behind an HPA, and the data
 // services StatefulSets with volume claims (or managed endpoints, which need no object at all).
 import { createHash } from "node:crypto";
-import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, Namespace, Service } from "kubernetes-models/v1";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Service } from "kubernetes-models/v1/Service";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
+import type { IVolume } from "kubernetes-models/v1/Volume";
 import { resolveEnvironment } from "../model/resolve.ts";
 import { proxyTimeoutSeconds } from "../model/timeouts.ts";
 import type { KubernetesDeployment, ServiceModel } from "../model/types.ts";
@@ -91,6 +96,8 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
   });
   // The pod stays in the endpoints' removal window for the preStop pause, then gets the whole graceful timeout.
   main.lifecycle = { preStop: { exec: { command: ["sleep", String(PRESTOP_PAUSE_SECONDS)] } } };
+  // On a shared claim each pod journals into its own folder, named by $(POD_NAME) (defined before it is used).
+  if (model.spendJournal?.kind === "pvc") main.env = [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }, ...(main.env ?? [])];
   return new Deployment({
     metadata: meta(model, "gateway", "gateway"),
     spec: {
@@ -112,11 +119,18 @@ function gatewayDeployment(model: KubernetesDeployment, k: K8sSettings, s: Servi
           securityContext: podSecurity(s, GATEWAY_UID),
           topologySpreadConstraints: spread(model, k),
           containers: [main],
-          volumes: [...tmp.volumes, { name: "config", configMap: { name: "gateway-config" } }],
+          volumes: [...tmp.volumes, { name: "config", configMap: { name: "gateway-config" } }, ...spendJournalVolume(model)],
         },
       },
     },
   });
+}
+
+/** The emptyDir survives the container's restarts in the pod, not the pod (docs/spend.md); the claim survives both. */
+function spendJournalVolume(model: KubernetesDeployment): IVolume[] {
+  const j = model.spendJournal;
+  if (!j) return [];
+  return [j.kind === "pvc" ? { name: "spend-journal", persistentVolumeClaim: { claimName: j.claimName } } : { name: "spend-journal", emptyDir: { sizeLimit: j.sizeLimit } }];
 }
 
 function spread(model: KubernetesDeployment, k: K8sSettings): ITopologySpreadConstraint[] {

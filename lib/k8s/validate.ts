@@ -4,13 +4,13 @@
 import { ExternalSecret } from "./external-secret.ts";
 import type { KubeObject } from "./manifests.ts";
 
-/** The schemas checked against: kubernetes-models 5.1.0 is generated from Kubernetes v1.36.0. */
-export const SCHEMA_VERSION = "1.36";
+/** The schemas checked against: kubernetes-models 4.5.1 (the last line that runs on Node 20) is generated from Kubernetes v1.33.0. */
+export const SCHEMA_VERSION = "1.33";
 /**
  * The range the rendered objects are meant for: every API version they use (apps/v1, autoscaling/v2, policy/v1,
- * networking.k8s.io/v1) and field is served unchanged from 1.25 through 1.36.
+ * networking.k8s.io/v1) and field is served unchanged from 1.25 through 1.33.
  */
-export const SUPPORTED_RANGE = "1.25–1.36";
+export const SUPPORTED_RANGE = "1.25–1.33";
 
 export interface SchemaIssue {
   object: string;

@@ -10,6 +10,8 @@ import { DRAIN_DELAY_SECONDS, HAPROXY_CONFIG_PATH, LB_STATUS_PATH, renderHaproxy
 import type { DataEndpoint, DeploymentModel, DockerDeployment, HealthProbe, KubernetesDeployment, ServiceModel } from "./types.ts";
 
 export const CONFIG_PATH = "/app/config/config.yaml";
+/** The gateway's spend journal (docs/spend.md): on a volume, so a crashed container's replacement replays it. */
+export const SPEND_JOURNAL_PATH = "/var/lib/gatekit/spend-journal";
 const POSTGRES_PORT = 5432;
 const REDIS_PORT = 6379;
 /** uid:gid of the postgres and redis users in the official Debian-based images. */
@@ -58,6 +60,7 @@ function resolveDocker({ name, spec }: DockerEnvironment): DockerDeployment {
     networks: [
       { key: "public", name: nets.public, internal: false },
       { key: "internal", name: nets.internal, internal: true },
+      ...(["postgres", "redis"] as const).filter((s) => place.docker![`${s}HostPort`]).map((s) => ({ key: `${s}_host`, name: hostNetwork(nets, s), internal: false })),
     ],
     // A retained volume is not a resource of the stack: Docker creates it on first use and a destroy keeps it.
     managedVolumes: spec.postgres.retain_volume ? [] : [{ key: "postgres_data", name: spec.postgres.volume }],
@@ -89,7 +92,14 @@ function resolveKubernetes({ name, spec }: KubernetesEnvironment): KubernetesDep
     replicas: k.replicas,
     postgres,
     redis,
+    spendJournal: spendJournalKind(spec),
   };
+}
+
+function spendJournalKind(spec: KubernetesSpec): KubernetesDeployment["spendJournal"] {
+  const j = spec.gateway.spend_journal;
+  if (j.storage === "pvc") return { kind: "pvc", claimName: j.claim_name! };
+  return j.storage === "volume" ? { kind: "emptyDir", sizeLimit: j.size_limit } : undefined;
 }
 
 function dataEndpoint(d: KubernetesSpec["kubernetes"]["postgres"], service: string, port: number): DataEndpoint {
@@ -105,6 +115,12 @@ function secretsOf(spec: Spec) {
 function networkNames(name: string, spec: DockerSpec) {
   return { public: spec.networks.public ?? `gatekit-${name}-public`, internal: spec.networks.internal ?? `gatekit-${name}-internal` };
 }
+
+/**
+ * The engine publishes no port of a container that is on internal networks only: a data service with a host port
+ * also joins a network of its own, with nothing else on it, that the port is published from.
+ */
+const hostNetwork = (nets: { internal: string }, service: "postgres" | "redis") => `${nets.internal}-${service}-host`;
 
 function probe(test: string[], h: { interval: number; timeout: number; start_period: number; retries: number }): HealthProbe {
   return { test, intervalSeconds: h.interval, timeoutSeconds: h.timeout, startPeriodSeconds: h.start_period, retries: h.retries };
@@ -135,7 +151,7 @@ function postgresService(name: string, spec: Spec, place: Placement): ServiceMod
     volumes: [],
     tmpfs: ["/tmp", "/var/run/postgresql"],
     files: [],
-    networks: d ? [{ name: d.nets.internal, aliases: ["postgres"] }] : [],
+    networks: d ? [{ name: d.nets.internal, aliases: ["postgres"] }, ...(d.postgresHostPort ? [{ name: hostNetwork(d.nets, "postgres"), aliases: [] }] : [])] : [],
     memoryBytes: pg.memory_limit,
     ...hardened(pg.hardening, DATA_USER),
     dependsOn: [],
@@ -159,7 +175,7 @@ function redisService(name: string, spec: Spec, place: Placement): ServiceModel 
     volumes: [],
     tmpfs: ["/tmp"],
     files: [],
-    networks: d ? [{ name: d.nets.internal, aliases: ["redis"] }] : [],
+    networks: d ? [{ name: d.nets.internal, aliases: ["redis"] }, ...(d.redisHostPort ? [{ name: hostNetwork(d.nets, "redis"), aliases: [] }] : [])] : [],
     memoryBytes: r.memory_limit,
     ...hardened(r.hardening, DATA_USER),
     dependsOn: [],
@@ -186,8 +202,9 @@ function gatewayService(spec: Spec, place: Placement): ServiceModel {
     env: gatewayEnv(spec, place),
     ports: [{ name: "api", container: g.port }, { name: "health", container: g.health_port }],
     health: { ...probe(test, g.healthcheck), http: { port: g.health_port, liveness: "/health/liveliness", readiness } },
-    volumes: [],
-    tmpfs: ["/tmp"],
+    // Kubernetes: a volume named spend-journal (an emptyDir or the claim, lib/k8s); Docker names one per instance.
+    volumes: ["volume", "pvc"].includes(g.spend_journal.storage) ? [{ volume: "spend-journal", path: SPEND_JOURNAL_PATH }] : [],
+    tmpfs: g.spend_journal.storage === "tmpfs" ? ["/tmp", SPEND_JOURNAL_PATH] : ["/tmp"],
     files: [{ path: CONFIG_PATH, content: renderGatewayConfig(spec) }],
     networks: [],
     memoryBytes: g.memory_limit ?? g.num_workers * 384 * 1024 ** 2 + 128 * 1024 ** 2,
@@ -210,11 +227,15 @@ function dockerGateways(name: string, spec: DockerSpec, place: Placement): Servi
       { name: "api", container: g.port, host: g.port, address: d.publishAddress },
       { name: "health", container: g.health_port, host: g.health_port, address: d.publishAddress },
     ],
+    volumes: g.spend_journal.storage === "volume" ? [{ volume: spendJournalVolume(name, spec, i), path: SPEND_JOURNAL_PATH }] : [],
     env: g.instances > 1 ? { ...base.env, GATEKIT_DRAIN_DELAY_SECONDS: String(DRAIN_DELAY_SECONDS) } : base.env,
     networks: [{ name: d.nets.public, aliases: [] }, { name: d.nets.internal, aliases: [] }],
     dependsOn: spec.redis ? ["postgres", "redis"] : ["postgres"],
   }));
 }
+
+/** Each instance's own journal volume: retained (not a resource of the stack), so a destroy keeps unwritten spend. */
+export const spendJournalVolume = (name: string, spec: DockerSpec, instance: number) => `${spec.gateway.spend_journal.volume ?? `gatekit-${name}-spend-journal`}-${instance + 1}`;
 
 function loadBalancerService(name: string, spec: DockerSpec, place: Placement, gateways: ServiceModel[]): ServiceModel {
   const g = spec.gateway;
@@ -288,7 +309,10 @@ function gatewayEnv(spec: Spec, place: Placement): Record<string, string> {
     LITELLM_MASTER_KEY: secret(spec.secrets.master_key),
     LITELLM_SALT_KEY: secret(spec.secrets.salt_key),
     DATABASE_URL: `postgresql://${pg.user}:${secret(pg.password, true)}@${db.host}:${db.port}/${pg.database}`,
+    // A claim shared by pods holds one folder per pod (POD_NAME comes from the pod's metadata, lib/k8s).
+    GATEKIT_SPEND_JOURNAL_DIR: { off: "off", pvc: `${SPEND_JOURNAL_PATH}/$(POD_NAME)` }[g.spend_journal.storage as string] ?? SPEND_JOURNAL_PATH,
   };
+  if (g.spend_journal.storage === "pvc") env.GATEKIT_SPEND_JOURNAL_SHARED = "1"; // pods take over the folders of pods gone
   if (g.max_requests_before_restart) env.MAX_REQUESTS_BEFORE_RESTART = String(g.max_requests_before_restart);
   if (redis && place.redis) Object.assign(env, { REDIS_HOST: place.redis.host, REDIS_PORT: String(place.redis.port), REDIS_PASSWORD: secret(redis.password) });
   // Every other variable the LiteLLM config references (provider keys, SLACK_WEBHOOK_URL), passed through as secrets.

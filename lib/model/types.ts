@@ -96,6 +96,8 @@ export interface KubernetesDeployment extends ModelBase {
   replicas: { min: number; max: number };
   postgres: DataEndpoint;
   redis?: DataEndpoint;
+  /** The gateway's `spend-journal` volume: an emptyDir on the node's disk, or an existing claim (a folder per pod). */
+  spendJournal?: { kind: "emptyDir"; sizeLimit: string } | { kind: "pvc"; claimName: string };
 }
 
 export type DeploymentModel = DockerDeployment | KubernetesDeployment;

@@ -30,7 +30,7 @@ const object = (v: unknown): Json | undefined => (v && typeof v === "object" && 
 function commonFix(res: Answer, target: Target): string | undefined {
   const variable = target.keyVariable ?? "LITELLM_MASTER_KEY";
   if (res.status === 0) {
-    return `Can't reach ${res.url} (${String(res.body)}): is the gateway running (gatekit status <env>), and is the address right (--url / --health-url, or the spec's host.publish_address and ports)?`;
+    return `Can't reach ${res.url} (${String(res.body)}): is the gateway running (gatekit status <env>), and is the address right (--url / --health-url, or the spec's host.publish_address and ports)? For the gateway \`npm start\` runs, \`gatekit check\` without an environment checks localhost:4000.`;
   }
   if (res.status === 401 || res.status === 403) {
     return target.masterKey

@@ -21,7 +21,7 @@ export interface ProbeRow {
 async function getJson(target: Target, path: string): Promise<{ status: number; body: unknown; text: string }> {
   const res = await callGateway(target, `${target.api}${path}`, { timeoutMs: 300_000 });
   if (res.status === 0) {
-    throw new ProbeError(`can't reach ${res.url} (${String(res.body)}): is the gateway running (gatekit status <env>), and is the address right (--url, or the spec's host.publish_address and gateway.port)?`);
+    throw new ProbeError(`can't reach ${res.url} (${String(res.body)}): is the gateway running (gatekit status <env>), and is the address right (--url, or the spec's host.publish_address and gateway.port)? For the gateway \`npm start\` runs, \`gatekit probe\` without an environment probes localhost:4000.`);
   }
   if (res.status === 401 || res.status === 403) {
     const variable = target.keyVariable ?? "LITELLM_MASTER_KEY";

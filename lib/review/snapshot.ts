@@ -1,10 +1,13 @@
 // One side of a review: the synthesized stacks and the rule findings of a source tree (the working tree, or
 // the base ref checked out in a temporary git worktree). Each side runs its own code, so a review compares
 // what each version of gatekit would really deploy.
+import { build } from "esbuild";
 import { execa } from "execa";
+import { readFile } from "node:fs/promises";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import type { Finding } from "../rules/index.ts";
 import type { TfJson } from "./diff.ts";
@@ -18,14 +21,17 @@ export interface Snapshot {
   acknowledged: Map<string, Map<string, string>>;
 }
 
-/** Synthesizes `root` into `keepIn` (kept for `terraform plan`) or a temporary folder that is removed. */
-export async function snapshotTree(root: string, keepIn?: string): Promise<Snapshot> {
+/**
+ * Synthesizes `root` into `keepIn` (kept for `terraform plan`) or a temporary folder that is removed, running
+ * `cli` (default: the tree's compiled `bin/gatekit.js`).
+ */
+export async function snapshotTree(root: string, keepIn?: string, cli = [join(root, "bin/gatekit.js")]): Promise<Snapshot> {
   const out = keepIn ?? mkdtempSync(join(tmpdir(), "gatekit-review-"));
   try {
-    const cli = (args: string[]) => execa("node", [join(root, "bin/gatekit.js"), ...args], { cwd: root, reject: false });
-    const validate = await cli(["validate", "--json", "--skip-secrets"]);
+    const run = (args: string[]) => execa("node", [...cli, ...args], { cwd: root, reject: false });
+    const validate = await run(["validate", "--json", "--skip-secrets"]);
     if (validate.exitCode === 2) throw new Error(`${root}: specs could not be read:\n${validate.stderr || validate.stdout}`);
-    const synth = await cli(["synth", "--unchecked", "--out", out]);
+    const synth = await run(["synth", "--unchecked", "--out", out]);
     if (synth.exitCode !== 0) throw new Error(`${root}: synthesis failed:\n${synth.stderr || synth.stdout}`);
     return { stacks: readStacks(out), findings: JSON.parse(validate.stdout).findings as Finding[], saltLocks: readSaltLocks(root), acknowledged: readAcknowledged(root) };
   } finally {
@@ -39,11 +45,31 @@ export async function snapshotRef(repo: string, ref: string): Promise<Snapshot> 
   await execa("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: repo });
   try {
     symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"));
-    return await snapshotTree(dir);
+    return await snapshotTree(dir, undefined, [await bundleCli(dir)]);
   } finally {
     await execa("git", ["worktree", "remove", "--force", dir], { cwd: repo, reject: false });
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A base checkout has no build: its CLI is bundled from its sources in a fraction of a second (npm packages stay
+ * imports, found through the shared node_modules). Each lib/ module's import.meta.url stays its source file's, so
+ * a rule's id is still its file name.
+ */
+async function bundleCli(dir: string): Promise<string> {
+  const outdir = join(dir, ".gatekit/review-cli");
+  await build({
+    entryPoints: [join(dir, "lib/cli/main.ts")], outdir, bundle: true, splitting: true, format: "esm", platform: "node", target: "node20",
+    packages: "external", logLevel: "error",
+    plugins: [{
+      name: "source-import-meta-url",
+      setup(b) {
+        b.onLoad({ filter: /\/lib\/.*\.ts$/ }, async (a) => ({ loader: "ts", contents: (await readFile(a.path, "utf8")).replaceAll("import.meta.url", JSON.stringify(pathToFileURL(a.path).href)) }));
+      },
+    }],
+  });
+  return join(outdir, "main.js");
 }
 
 function readStacks(outdir: string): Map<string, TfJson> {

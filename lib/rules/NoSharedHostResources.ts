@@ -1,3 +1,4 @@
+import { spendJournalVolume } from "../model/resolve.ts";
 import { isDocker, type DockerEnvironment } from "../spec/schema.ts";
 import { ok, rule, type Violation } from "./rule.ts";
 
@@ -10,6 +11,7 @@ export function hostClaims(env: DockerEnvironment): { claim: string; path: strin
     { claim: `port ${gateway.health_port}`, path: "gateway.health_port" },
     { claim: `volume ${postgres.volume}`, path: "postgres.volume" },
   ];
+  for (let i = 0; i < gateway.instances && gateway.spend_journal.storage === "volume"; i++) claims.push({ claim: `volume ${spendJournalVolume(env.name, env.spec, i)}`, path: "gateway.spend_journal.volume" });
   if (postgres.host_port) claims.push({ claim: `port ${postgres.host_port}`, path: "postgres.host_port" });
   if (redis?.host_port) claims.push({ claim: `port ${redis.host_port}`, path: "redis.host_port" });
   if (redis?.volume) claims.push({ claim: `volume ${redis.volume}`, path: "redis.volume" });

@@ -25,6 +25,7 @@ import SecretsPresent from "./SecretsPresent.ts";
 import SeparateHealthApp from "./SeparateHealthApp.ts";
 import ShutdownCoversRequests from "./ShutdownCoversRequests.ts";
 import SpendBatchWrites from "./SpendBatchWrites.ts";
+import SpendJournalDurable from "./SpendJournalDurable.ts";
 import VerboseOff from "./VerboseOff.ts";
 import WorkerRecycling from "./WorkerRecycling.ts";
 import WorkersMatchCpus from "./WorkersMatchCpus.ts";
@@ -43,7 +44,7 @@ export const RULES: readonly Rule[] = [
   JsonLogs, RoutingSimpleShuffle, RetryPolicyPerErrorType, RedisByHostPort, WorkersMatchCpus, WorkerRecycling,
   SeparateHealthApp, ProductionMode, SaltKeySet, MasterKeyStrong, SecretsPresent, DatabaseUrlMatchesPostgres,
   MemoryForWorkers, ShutdownCoversRequests, HealthcheckTimeouts, MultiInstanceNeedsRedis, DataServicesPrivate,
-  ImagesPinned, ContainersHardened, NoSharedHostResources, RedisMemoryHeadroom,
+  ImagesPinned, ContainersHardened, NoSharedHostResources, RedisMemoryHeadroom, SpendJournalDurable,
   // Kubernetes only: checked on the rendered objects.
   ProbeTimeouts, PdbForReplicas, GuaranteedQos, SpreadConstraints, NetworkPolicyPresent, PodSecurityEnforced,
 ];

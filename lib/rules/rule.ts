@@ -32,9 +32,9 @@ export interface Rule {
   check(ctx: RuleContext): Violation[];
 }
 
-/** `export default rule(import.meta.url, {...})`: the id is the file's name, so the two can't drift. */
+/** `export default rule(import.meta.url, {...})`: the id is the file's name (.ts, or .js compiled), so the two can't drift. */
 export function rule(moduleUrl: string, def: Omit<Rule, "id">): Rule {
-  return { id: basename(fileURLToPath(moduleUrl), ".ts"), ...def };
+  return { id: basename(fileURLToPath(moduleUrl)).replace(/\.[jt]s$/, ""), ...def };
 }
 
 export const violation = (path: string, message: string): Violation[] => [{ path, message }];

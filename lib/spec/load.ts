@@ -4,6 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { litellmConfig, unknownKeys } from "../gateway/config/schema.ts";
+import { closest } from "./suggest.ts";
 import { specSchema, TARGETS, type Environment, type Target } from "./schema.ts";
 
 export interface SpecIssue {
@@ -38,14 +39,12 @@ export function loadEnvironment(fileOrName: string, opts: { dir?: string } = {})
   const text = readFileSync(file, "utf8");
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new SpecError(doc.errors.map((e) => ({ file, path: "", line: e.linePos?.[0]?.line, message: `YAML: ${e.message.split("\n")[0]}` })));
-  }
+  if (doc.errors.length > 0) throw new SpecError([yamlIssue(file, text, doc.errors)]);
   const raw = doc.toJS() as unknown;
   const lineOf = (path: PropertyKey[]) => lineAt(doc, lines, path);
   const issues: SpecIssue[] = [];
   const parsed = specSchema.safeParse(raw);
-  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => zodIssues(file, i, lineOf, targetOf(raw), raw)));
+  if (!parsed.success) issues.push(...withoutTypoEchoes(parsed.error.issues, raw).flatMap((i) => zodIssues(file, i, lineOf, targetOf(raw), raw)));
   const litellm = (raw as { litellm?: unknown } | null)?.litellm;
   for (const path of unknownKeys(litellmConfig, litellm)) {
     const full = ["litellm", ...path];
@@ -107,7 +106,75 @@ function zodIssues(file: string, issue: z.core.$ZodIssue, lineOf: (p: PropertyKe
     const allowed = issue.errors.map((branch) => branch.map((i) => i.message).join(", ")).join("; or ");
     return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: `${issue.message}: ${allowed}` }];
   }
+  if (issue.code === "invalid_type") {
+    return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: typeMessage(issue, target, raw) }];
+  }
   return [{ file, path: dotted(issue.path), line: lineOf(issue.path), message: issue.message }];
+}
+
+/**
+ * The first YAML error, with its line and a caret under the column. Only the first: a tab or a bad indent makes
+ * the parser report every line after it too, and those go away with the first fix.
+ */
+function yamlIssue(file: string, text: string, errors: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }[]): SpecIssue {
+  const [first] = errors;
+  const pos = first!.linePos?.[0];
+  const reason = first!.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  const hint = /Tabs are not allowed/.test(reason) ? " (indent with spaces)"
+    : /Nested mappings|Implicit keys|same column|Bad indentation/.test(reason) ? " (check the indentation of this line and the next)" : "";
+  const more = errors.length > 1 ? `\n  (${errors.length - 1} more YAML error(s) after it, most likely caused by this one)` : "";
+  if (!pos) return { file, path: "", message: `YAML: ${reason}${hint}${more}` };
+  const source = (text.split("\n")[pos.line - 1] ?? "").replace(/\t/g, "→");
+  const gutter = `${pos.line} | `;
+  const caret = `${" ".repeat(gutter.length - 2)}| ${" ".repeat(Math.max(0, pos.col - 1))}^`;
+  return { file, path: "", line: pos.line, message: `YAML: ${reason}${hint}, column ${pos.col}:\n    ${gutter}${source}\n    ${caret}${more}` };
+}
+
+/** A typo (`num_worker`) is one problem: the key it meant is not also reported as missing. */
+function withoutTypoEchoes(issues: z.core.$ZodIssue[], raw: unknown): z.core.$ZodIssue[] {
+  const unknown = issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys.map((k) => ({ parent: dotted(i.path), key: k })) : []));
+  return issues.filter((i) => {
+    if (i.code !== "invalid_type" || valueAt(raw, i.path) !== undefined) return true;
+    const [parent, name] = [dotted(i.path.slice(0, -1)), String(i.path.at(-1))];
+    return !unknown.some((u) => u.parent === parent && closest(u.key, [name]).length > 0);
+  });
+}
+
+const valueAt = (raw: unknown, path: PropertyKey[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+
+const KINDS: Record<string, string> = { number: "a number", string: "text", boolean: "true or false", array: "a list", object: "a mapping (key: value lines)" };
+const SAMPLES: Record<string, unknown> = { number: 2, string: "text", boolean: true };
+
+/** `expected number, received string` in plain words, with a value that would be accepted. */
+function typeMessage(issue: z.core.$ZodIssue & { code: "invalid_type" }, target: Target, raw: unknown): string {
+  const name = String(issue.path.at(-1) ?? "value");
+  const value = valueAt(raw, issue.path);
+  const kind = KINDS[issue.expected] ?? issue.expected;
+  const example = exampleValue(issue, target, raw);
+  const eg = example === undefined ? "" : ` — for example ${name}: ${example}`;
+  if (value === undefined || value === null) return `${name} is missing: it must be ${kind}${eg}`;
+  if (issue.expected === "number" && typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
+    return `must be a number, but "${value}" is quoted text: write it without quotes (${name}: ${Number(value)})`;
+  }
+  if (issue.expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
+    return `must be text: quote it (${name}: "${String(value)}")`;
+  }
+  const found = typeof value === "string" ? `the text "${value}"` : Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `${typeof value} ${JSON.stringify(value)}`;
+  return `must be ${kind}, not ${found}${eg}`;
+}
+
+/** The field's default when the schema has one, else a plain value of the expected type (nothing for lists and mappings). */
+function exampleValue(issue: z.core.$ZodIssue & { code: "invalid_type" }, target: Target, raw: unknown): string | undefined {
+  const parent = issue.path.length ? schemaAt(issue.path.slice(0, -1), TARGETS[target], raw, true) : undefined;
+  let field = parent && internals(parent).shape?.[String(issue.path.at(-1))];
+  while (field) {
+    const def = internals(field).def as { type: string; defaultValue?: unknown; innerType?: z.ZodType };
+    if (def.type === "default" && def.defaultValue !== undefined && typeof def.defaultValue !== "object") return JSON.stringify(def.defaultValue);
+    field = def.innerType;
+  }
+  const sample = SAMPLES[issue.expected];
+  return sample === undefined ? undefined : typeof sample === "string" ? `"${sample}"` : String(sample);
 }
 
 /** A key of the other target says so (`host` on a kubernetes spec); any other gets a "did you mean". */
@@ -200,19 +267,8 @@ function suggest(schema: z.ZodType, path: (string | number)[]): string {
 
 function suggestFrom(key: string, allowed: string[]): string {
   if (allowed.length === 0) return "";
-  const close = allowed.filter((a) => distance(a, key) <= Math.max(2, Math.floor(a.length / 4)));
+  const close = closest(key, allowed);
   return close.length > 0 ? ` (did you mean ${close.join(" or ")}?)` : ` (allowed: ${allowed.join(", ")})`;
-}
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 function lineAt(doc: Document, lines: LineCounter, path: PropertyKey[]): number | undefined {

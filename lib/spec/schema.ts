@@ -46,6 +46,24 @@ const stateSchema = z
   ])
   .default({ backend: "local" });
 
+/**
+ * Where the gateway keeps its spend journal (docs/spend.md). `volume`: a named Docker volume per instance, or on
+ * Kubernetes an emptyDir on the node's disk (survives container restarts, not the pod); `pvc`: Kubernetes only,
+ * an existing claim with one folder per pod; `tmpfs` and `container` (Docker's writable layer) lose it with the
+ * container, `off` keeps no journal — the SpendJournalDurable rule refuses all three.
+ */
+const spendJournal = z
+  .strictObject({
+    storage: z.enum(["volume", "pvc", "tmpfs", "container", "off"]).default("volume"),
+    /** Docker: the volumes' name, `-<instance>` appended; default gatekit-<env>-spend-journal. */
+    volume: z.string().optional(),
+    /** Kubernetes pvc: the claim (ReadWriteMany when more than one pod runs). */
+    claim_name: z.string().optional(),
+    /** Kubernetes emptyDir: its sizeLimit (the journal is bounded well below 1Gi per worker). */
+    size_limit: z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, "a Kubernetes quantity such as 1Gi").default("1Gi"),
+  })
+  .refine((j) => j.storage !== "pvc" || j.claim_name, { message: "storage: pvc needs claim_name (an existing PersistentVolumeClaim)", path: ["claim_name"] });
+
 const gatewayFields = {
   num_workers: z.number().int().positive(),
   max_requests_before_restart: z.number().int().positive().optional(),
@@ -58,6 +76,7 @@ const gatewayFields = {
   memory_limit: byteSize.optional(),
   healthcheck: healthcheck.default({ interval: 30, timeout: 10, start_period: 40, retries: 3 }),
   hardening: hardening.default({ read_only_root_fs: true, no_new_privileges: true, drop_capabilities: ["ALL"] }),
+  spend_journal: spendJournal.default({ storage: "volume", size_limit: "1Gi" }),
   /** LITELLM_MODE and LITELLM_LOG as the gateway container gets them. */
   mode: z.enum(["PRODUCTION", "DEV"]).default("PRODUCTION"),
   log_level: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("ERROR"),

@@ -46,6 +46,7 @@ const BREAK: Record<string, Breaker> = {
   ImagesPinned: (e) => void (e.spec.postgres.image = "postgres:latest"),
   ContainersHardened: (e) => void (e.spec.gateway.hardening.drop_capabilities = []),
   RedisMemoryHeadroom: (e) => void (e.spec.redis!.maxmemory = e.spec.redis!.memory_limit),
+  SpendJournalDurable: (e) => void (e.spec.gateway.spend_journal.storage = "tmpfs"),
   NoSharedHostResources: (e) => {
     const other = shipped("staging");
     other.spec.gateway.port = e.spec.gateway.port;
@@ -66,6 +67,7 @@ const BREAK_K8S: Record<string, K8sBreaker> = {
   SpreadConstraints: (e) => void (e.spec.kubernetes.spread.zones = false),
   NetworkPolicyPresent: (e) => void (e.spec.kubernetes.network_policies = false),
   PodSecurityEnforced: (e) => void (e.spec.kubernetes.pod_security.enforce = "baseline"),
+  SpendJournalDurable: (e) => void (e.spec.gateway.spend_journal.storage = "tmpfs"),
 };
 
 /** Rules that describe one Docker host: they do not apply to a cluster and must stay silent there. */

@@ -39,7 +39,10 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
     const networks: Json = json.resource.docker_network;
     expect(networks.network_internal.internal).toBe(true);
     expect(networks.network_public.internal).toBe(false);
-    expect(containers.postgres.networks_advanced).toEqual([{ name: networks.network_internal.name, aliases: ["postgres"] }]);
+    // A host port is published from a network of Postgres' own (none is from an internal network).
+    const own = spec.postgres.host_port ? [{ name: networks.network_postgres_host.name, aliases: [] }] : [];
+    expect(containers.postgres.networks_advanced).toEqual([{ name: networks.network_internal.name, aliases: ["postgres"] }, ...own]);
+    if (spec.postgres.host_port) expect(networks.network_postgres_host.internal).toBe(false);
     expect(containers.gateway_1.networks_advanced.map((n: Json) => n.name)).toEqual([networks.network_public.name, networks.network_internal.name]);
   });
 
@@ -72,7 +75,10 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
     expect(gw.command).toEqual(expect.arrayContaining(["--num_workers", String(spec.gateway.num_workers), "--max_requests_before_restart_jitter", "1000"]));
     expect(config("gateway_1").file).toBe("/app/config/config.yaml");
     expect(config("gateway_1").content).toContain("model_list");
-    expect(gw.volumes).toEqual([{ volume_name: "${docker_volume.volume_gateway_1_config.name}", container_path: "/app/config", read_only: true }]);
+    expect(gw.volumes).toEqual([
+      { volume_name: `gatekit-${name}-spend-journal-1`, container_path: "/var/lib/gatekit/spend-journal" },
+      { volume_name: "${docker_volume.volume_gateway_1_config.name}", container_path: "/app/config", read_only: true },
+    ]);
     expect(gw.healthcheck).toMatchObject({ timeout: "10s", start_period: "40s" });
     expect(gw.healthcheck.test.join(" ")).toContain(`:${spec.gateway.health_port}/health/liveliness`);
     expect(gw).toMatchObject({ read_only: true, security_opts: ["no-new-privileges:true"], capabilities: { drop: ["ALL"] }, restart: "unless-stopped" });

@@ -36,5 +36,5 @@ describe("embedded database", () => {
     } finally {
       await gw.stop();
     }
-  }, 90_000);
+  }, 300_000); // two cold starts (the first creates the database): generous, for a loaded machine
 });

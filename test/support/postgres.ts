@@ -1,4 +1,4 @@
-// A real PostgreSQL server for tests: Debian's binaries (installed by .ci/run), a fresh cluster in a temp
+// A real PostgreSQL server for tests: Debian's binaries (npm test's provisioning installs them), a fresh cluster in a temp
 // folder on a free loopback port, run as the `postgres` user when the tests run as root. Can be stopped and
 // started again (outage tests).
 import { execa } from "execa";
@@ -18,7 +18,7 @@ export interface TestPostgres {
 
 function binDir(): string {
   const versions = readdirSync("/usr/lib/postgresql").sort();
-  if (!versions.length) throw new Error("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)");
+  if (!versions.length) throw new Error("PostgreSQL is not installed: apt-get install postgresql (npm test installs it as root, or lists it)");
   return `/usr/lib/postgresql/${versions.at(-1)}/bin`;
 }
 

@@ -1,9 +1,10 @@
-// A real redis-server for tests (Debian's package, installed by .ci/run), on a free loopback port with a
+// A real redis-server for tests (Debian's package; npm test's provisioning installs it), on a free loopback port with a
 // password; it can be stopped and started again on the same port (outage tests).
 import { execa, type ResultPromise } from "execa";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Redis } from "ioredis";
+import { tail, waitFor } from "./gateway-process.ts";
 import { freePort } from "./ports.ts";
 
 export interface TestRedis {
@@ -19,18 +20,19 @@ export async function startRedis(): Promise<TestRedis> {
   const dir = mkdtempSync(`${tmpdir()}/gatekit-redis-`);
   let proc: ResultPromise | undefined;
   const start = async () => {
-    proc = execa("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", password, "--save", "", "--dir", dir], { reject: false });
-    const client = new Redis({ port, password, lazyConnect: true, retryStrategy: () => 100, maxRetriesPerRequest: null });
+    const server = execa("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", password, "--save", "", "--dir", dir], { reject: false, all: true });
+    proc = server;
+    const output = tail(server);
+    const client = new Redis({ port, password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     client.on("error", () => {}); // refused until the server listens
-    for (let i = 0; i < 50; i++) {
-      try {
-        await client.connect();
-        if ((await client.ping()) === "PONG") break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    try {
+      await waitFor(async () => {
+        if (client.status !== "ready") await client.connect().catch((e: Error) => (client.disconnect(), Promise.reject(e)));
+        return (await client.ping()) === "PONG";
+      }, 60_000, () => server.exitCode !== null, () => `redis-server on 127.0.0.1:${port} to answer PING\n${output()}`);
+    } finally {
+      client.disconnect();
     }
-    client.disconnect();
   };
   const stop = async () => {
     proc?.kill("SIGKILL");

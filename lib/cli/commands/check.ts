@@ -6,7 +6,7 @@ import { isKubernetes, type DockerEnvironment } from "../../spec/schema.ts";
 import { cliVars } from "../env-file.ts";
 import { targetFromArgs } from "../target-args.ts";
 
-export const HELP = `usage: gatekit check <env> [--url URL] [--health-url URL] [--no-traffic] [--json]
+export const HELP = `usage: gatekit check [env] [--url URL] [--health-url URL] [--no-traffic] [--json]
 
 Checks the running deployment against its spec: liveliness and readiness on the health port, /v1/models with
 the master key, one small chat per chat model (--no-traffic skips them), the gateway's effective settings
@@ -16,6 +16,7 @@ environment, whether its Postgres volume takes the password POSTGRES_PASSWORD ho
 password it was initialised with).
 --url checks any running gateway (LiteLLM's proxy too: what it doesn't expose is reported as ?); live workers
 are counted by the separate health app only, so with --url pass --health-url too (else they are reported as ?).
+Without an environment or --url: the local gateway npm start runs (127.0.0.1:4000, health 4001).
 Exit 0: every item ✓ (or ?). 1: any ✗, each with its fix. 2: unusable input (no such spec, a URL that is not
 http(s)).`;
 

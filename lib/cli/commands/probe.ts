@@ -3,10 +3,11 @@ import { parseArgs } from "node:util";
 import { ProbeError, probeDeployments, probeTable } from "../../ops/probe.ts";
 import { targetFromArgs } from "../target-args.ts";
 
-export const HELP = `usage: gatekit probe <env> [--url URL] [--concurrency 8] [--json]
+export const HELP = `usage: gatekit probe [env] [--url URL] [--concurrency 8] [--json]
 
 Calls every deployment of the running gateway's model_list (not only every model name) once, from the gateway
 itself, a few at a time: latency, tokens, and the error class of each failure.
+Without an environment or --url: the local gateway npm start runs (127.0.0.1:4000, health 4001).
 Exit 0: every deployment answered. 1: one failed, or the gateway could not be asked (unreachable, master key
 refused). 2: unusable input (no such spec, a URL that is not http(s)).`;
 

@@ -60,15 +60,28 @@ export function createAlerts(settings: AlertingSettings, logger: Logger, via: "s
   };
 }
 
-/** In the cluster primary: the instance's one Slack sender, fed by every worker. Returns its shutdown, which
- *  posts what the workers handed over while draining. */
-export function startAlertDelivery(settings: AlertingSettings, logger: Logger): () => Promise<void> {
+/** The primary's own alerts (db_exceptions), and its shutdown, which posts what the workers handed over while draining. */
+export interface InstanceAlerts {
+  /** The spend journal keeps growing: its rows are not reaching the database. */
+  journalGrowing(bytes: number, segments: number): void;
+  close(): Promise<void>;
+}
+
+/** In the cluster primary: the instance's one Slack sender, fed by every worker and by the primary itself. */
+export function startAlertDelivery(settings: AlertingSettings, logger: Logger): InstanceAlerts {
   const sender = slackSender(settings.webhookUrl, logger);
   const alerter = instanceAlerter(settings, sender.deliver);
   receiveFromWorkers(alerter);
-  return async () => {
-    await alerter.closeAfterFlush(LAST_POST_MS);
-    sender.close();
+  return {
+    journalGrowing(bytes, segments) {
+      if (!settings.types.includes("db_exceptions")) return;
+      const detail = `${(bytes / 1024 ** 2).toFixed(1)} MiB of spend rows in ${segments} journal segments are not in the database yet; is Postgres reachable?`;
+      alerter.add({ kind: "db_exceptions", subject: "spend journal", reason: "growing", detail, count: 1 });
+    },
+    async close() {
+      await alerter.closeAfterFlush(LAST_POST_MS);
+      sender.close();
+    },
   };
 }
 

@@ -11,6 +11,7 @@ const TITLES: Record<AlertType, string> = {
   llm_too_slow: "Slow response",
   budget_alerts: "Budget exceeded",
   cooldown_deployment: "Deployment in cooldown",
+  db_exceptions: "Database problem",
 };
 
 export interface SlackSender {

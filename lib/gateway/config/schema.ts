@@ -74,7 +74,7 @@ export const retryPolicy = z.strictObject(
 );
 
 /** The alert types gatekit sends (LiteLLM's names). */
-export const ALERT_TYPES = ["llm_exceptions", "llm_too_slow", "budget_alerts", "cooldown_deployment"] as const;
+export const ALERT_TYPES = ["llm_exceptions", "llm_too_slow", "budget_alerts", "cooldown_deployment", "db_exceptions"] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 export const cacheParams = z.object({

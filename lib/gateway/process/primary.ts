@@ -7,17 +7,34 @@ import type { GatewayConfig } from "../config/load.ts";
 import type { Logger } from "../log.ts";
 import { startMetricsAggregator } from "../metrics.ts";
 import { relayCooldowns } from "../router/shared.ts";
+import { instanceId, journalSize } from "../state/journal.ts";
 import { keepSharedKeys } from "../state/key-share.ts";
+import { SharedRedis } from "../state/redis.ts";
+import { keepSharedSpend, shareAcrossInstances } from "../state/spend-share.ts";
 import type { GatewayOptions } from "../options.ts";
 import { startHealthApp } from "./health.ts";
 import { MSG, type Message } from "./messages.ts";
+import { startReplay } from "./replay.ts";
 
-/** `fatal`, when it resolves with a code, stops the instance (with a drain) and exits with that code. */
-export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger, fatal?: Promise<number | undefined>): Promise<number> {
+/** The journal holding this much means its rows are not reaching Postgres: logged and alerted (db_exceptions). */
+const JOURNAL_ALERT_BYTES = 16 * 1024 ** 2;
+const JOURNAL_WATCH_MS = 10_000;
+
+/**
+ * `fatal`, when it resolves with a code, stops the instance (with a drain) and exits with that code. `journal`:
+ * the spend journal's folder, replayed before the workers start and whenever one exits.
+ */
+export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger, fatal?: Promise<number | undefined>, journal?: string): Promise<number> {
   startMetricsAggregator();
   relayCooldowns();
   keepSharedKeys();
-  const stopAlerts = config.alerting ? startAlertDelivery(config.alerting, logger) : undefined;
+  const spendHub = keepSharedSpend();
+  const alerts = config.alerting ? startAlertDelivery(config.alerting, logger) : undefined;
+  const replay = journal && config.database ? startReplay(journal, config.database.url, logger, spendHub, process.env.GATEKIT_SPEND_JOURNAL_SHARED === "1") : undefined;
+  const watch = journal ? watchJournal(journal, logger, alerts?.journalGrowing) : undefined;
+  // Budgets across instances: this instance's unwritten spend to Redis, the others' to the workers.
+  const redis = config.redis && config.database ? new SharedRedis(config.redis, logger) : undefined;
+  const stopSharing = redis ? shareAcrossInstances(spendHub, redis, instanceId(journal)) : undefined;
   const live = new Set<Worker>();
   const retiring = new Set<Worker>();
   const pending = new Map<string, (v: Message["value"]) => void>();
@@ -50,6 +67,7 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
 
   cluster.on("exit", (worker, code, signal) => {
     live.delete(worker);
+    replay?.adopt(worker);
     if (retiring.delete(worker) || draining) return;
     const now = Date.now();
     recentCrashes = [...recentCrashes.filter((t) => now - t < 60_000), now];
@@ -58,7 +76,10 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
     setTimeout(() => draining || fork(), delay);
   });
 
-  for (let i = 0; i < opts.numWorkers; i++) fork();
+  // After the journal's first replay write (bounded), so the first requests' budgets see the database's spend.
+  void (replay?.ready ?? Promise.resolve()).then(() => {
+    for (let i = 0; i < opts.numWorkers && !draining; i++) fork();
+  });
 
   const health = opts.separateHealthApp
     ? startHealthApp(opts.healthPort, opts.host, {
@@ -91,7 +112,11 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
       }, opts.drainDelaySeconds * 1000);
       const done = async () => {
         health?.close();
-        await stopAlerts?.();
+        clearInterval(watch);
+        await replay?.close();
+        stopSharing?.();
+        redis?.close();
+        await alerts?.close();
         logger.info("all workers finished; exiting");
         resolve(code);
       };
@@ -106,4 +131,19 @@ export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: 
     process.on("SIGINT", () => shutdown("SIGINT"));
     void fatal?.then((code) => code !== undefined && shutdown("fatal", code));
   });
+}
+
+/** Every JOURNAL_WATCH_MS: a journal past JOURNAL_ALERT_BYTES is logged (once per episode) and alerted. */
+function watchJournal(dir: string, logger: Logger, alert?: (bytes: number, segments: number) => void): NodeJS.Timeout {
+  let growing = false;
+  const timer = setInterval(() => {
+    const { bytes, segments } = journalSize(dir);
+    if (bytes > JOURNAL_ALERT_BYTES) {
+      if (!growing) logger.error({ bytes, segments, dir }, "the spend journal keeps growing: its rows are not reaching the database");
+      alert?.(bytes, segments);
+    } else if (growing) logger.warn({ bytes }, "the spend journal is back under its alert size");
+    growing = bytes > JOURNAL_ALERT_BYTES;
+  }, JOURNAL_WATCH_MS);
+  timer.unref();
+  return timer;
 }

@@ -2,6 +2,7 @@
 // WASM) persisted under a data folder, and serves it over the Postgres wire protocol on a Unix socket inside
 // that folder, so workers use the same pg pools as with a real server. PGlite is one connection; the socket
 // server multiplexes the pools onto it (a transaction holds it until it ends).
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
@@ -27,7 +28,10 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   const socket = join(dir, ".s.PGSQL.5432");
   const useSocket = Buffer.byteLength(socket) < 100;
   if (useSocket) await claimSocket(socket, dir);
-  const db = await PGlite.create(join(dir, "pglite"));
+  const pgdata = join(dir, "pglite");
+  if (!existsSync(join(pgdata, "PG_VERSION"))) await initInChild(pgdata);
+  // 16 MB of shared buffers instead of 128: a local run's database is small, and this keeps the primary lean.
+  const db = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"] });
   const server = new PGLiteSocketServer({ db, maxConnections, ...(useSocket ? { path: socket } : { host: "127.0.0.1", port: 0 }) });
   await server.start();
   const port = useSocket ? 5432 : ((server as unknown as { server: { address(): { port: number } } }).server.address().port);
@@ -39,6 +43,22 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
       await db.close().catch(() => {});
     },
   };
+}
+
+/**
+ * The first start creates the database (initdb) in a short-lived child process: initdb's WASM instance and
+ * file bundle stay in a process's memory (several hundred MB) after it finishes, and the primary runs for days.
+ */
+async function initInChild(dataDir: string): Promise<void> {
+  const pglite = import.meta.resolve("@electric-sql/pglite");
+  const script = `const { PGlite } = await import(${JSON.stringify(pglite)}); const db = await PGlite.create(${JSON.stringify(dataDir)}); await db.close();`;
+  await new Promise<void>((done, fail) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.once("error", fail);
+    child.once("exit", (code) => (code === 0 ? done() : fail(new Error(`creating the embedded database failed: ${err.trim().split("\n").at(-1) ?? `exit ${code}`}`))));
+  });
 }
 
 /** One gateway per data folder: a live socket means another one runs here; a dead one is left from a crash. */

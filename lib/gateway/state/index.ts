@@ -1,5 +1,6 @@
 // The gateway's state in Postgres: the pool, the key store, the spend writer, the stored deployments, and
 // LiteLLM's admin routes for them.
+import cluster from "node:cluster";
 import type { IncomingMessage } from "node:http";
 import type { GatewayConfig } from "../config/load.ts";
 import { GatewayError } from "../errors.ts";
@@ -9,8 +10,10 @@ import { createPool, QUERY_TIMEOUT_MS, shrinkPool, type Pool } from "./db.ts";
 import { Sealer } from "./credentials.ts";
 import { parseGenerate, parseUpdate } from "./key-fields.ts";
 import { sharedKeys } from "./key-share.ts";
+import { SpendJournal } from "./journal.ts";
 import { KeyStore } from "./keys.ts";
 import { ModelStore, redact } from "./models.ts";
+import { sharedSpend } from "./spend-share.ts";
 import { SpendWriter, type DropReason, type SpendEvents } from "./spend.ts";
 
 export interface State {
@@ -28,8 +31,10 @@ export function openState(config: GatewayConfig, logger: Logger): State {
   const db = config.database!;
   const pool = createPool(db.url, { max: db.poolLimit, connectionTimeoutMs: db.connectionTimeoutMs, queryTimeoutMs: QUERY_TIMEOUT_MS });
   const models = config.storeModelsInDb ? new ModelStore(pool, config.saltKey ? new Sealer(config.saltKey) : undefined) : undefined;
-  const keys = new KeyStore(pool, { allowWhenDbDown: db.allowWhenDown, ttlMs: db.keyCacheTtlMs, shared: db.allowWhenDown ? sharedKeys() : undefined });
-  const spend = db.spendLogs ? spendWriter(pool, db.batchWriteMs, logger, (rows) => keys.settle(rows)) : undefined;
+  const keys = new KeyStore(pool, {
+    allowWhenDbDown: db.allowWhenDown, ttlMs: db.keyCacheTtlMs, shared: db.allowWhenDown ? sharedKeys() : undefined, spendShare: sharedSpend(),
+  });
+  const spend = db.spendLogs ? spendWriter(pool, db.batchWriteMs, logger, (rows) => keys.settle(rows), journalOf(logger)) : undefined;
   spend?.start();
   return {
     pool, keys, spend, models,
@@ -41,17 +46,35 @@ export function openState(config: GatewayConfig, logger: Logger): State {
   };
 }
 
+/** Rows one worker holds while the database is away (in memory and in its journal): ~70 MB of journal at most. */
+const MAX_BUFFERED = 200_000;
+
 const DROPPED: Record<DropReason, string> = {
   buffer_full: "the spend buffer is full: the oldest rows are dropped until the database is back",
   invalid_row: "the database rejected a spend log row; it is set aside and the others are written",
   shutdown: "spend log rows could not be written before shutdown and are lost (some of the last batch may have landed)",
 };
 
+/**
+ * A cluster worker's journal, in the folder the primary chose (GATEKIT_SPEND_JOURNAL_DIR) and replays: only
+ * workers journal, as only a primary replays.
+ */
+function journalOf(logger: Logger): SpendJournal | undefined {
+  const dir = cluster.isWorker ? process.env.GATEKIT_SPEND_JOURNAL_DIR : undefined;
+  if (!dir) return undefined;
+  try {
+    return new SpendJournal(dir, { onError: (e) => logger.error({ error: e.message, dir }, "the spend journal cannot be written: spend rows are kept in memory only until it can") });
+  } catch (e) {
+    logger.error({ error: (e as Error).message, dir }, "the spend journal cannot be opened: spend rows are kept in memory only");
+    return undefined;
+  }
+}
+
 /** The spend writer, logging an outage once and its end, and every row it gives up on with their count. */
-function spendWriter(pool: Pool, intervalMs: number, logger: Logger, onSettled: SpendEvents["onSettled"]): SpendWriter {
+function spendWriter(pool: Pool, intervalMs: number, logger: Logger, onSettled: SpendEvents["onSettled"], journal?: SpendJournal): SpendWriter {
   let fullAt: number | undefined; // the buffer_full count when this outage's first drop was logged
   const writer: SpendWriter = new SpendWriter(pool, {
-    intervalMs, maxBuffered: 200_000, onSettled,
+    intervalMs, maxBuffered: MAX_BUFFERED, onSettled, journal,
     onError: (e) => logger.error({ error: e.message }, "spend logs could not be written; they stay buffered and are retried"),
     onRecovered: () => {
       const rows = fullAt === undefined ? 0 : writer.dropped.buffer_full - fullAt;

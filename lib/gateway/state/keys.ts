@@ -7,6 +7,7 @@ import { GatewayError } from "../errors.ts";
 import type { Pool } from "./db.ts";
 import { durationMs, type KeyFields } from "./key-fields.ts";
 import type { KeyShare } from "./key-share.ts";
+import type { SpendReport, SpendShare } from "./spend-share.ts";
 
 export interface VirtualKey {
   token: string;
@@ -37,6 +38,8 @@ export interface KeyStoreOptions {
   maxKeys?: number;
   /** The primary's copy of the keys its workers verified (in a cluster). */
   shared?: KeyShare;
+  /** The spend the other workers and the journal's replay have not written yet (in a cluster). */
+  spendShare?: SpendShare;
 }
 
 export class KeyStore {
@@ -46,17 +49,21 @@ export class KeyStore {
   // Unknown keys apart, few and briefly: a stream of invalid keys can't evict valid ones, and a key generated
   // after a miss works within seconds.
   private readonly unknown = new LRUCache<string, true>({ max: 1000, ttl: 5000 });
-  // Spend accrued per key and not yet written (spend is written in batches): added to the key on every reload,
-  // taken off when its batch lands, so a reload never forgets spend and a budget holds across reloads.
+  // Spend accrued per key and not yet written (spend is written in batches) — by this worker, its siblings and
+  // the journal replayed at start: added to the key on every reload, taken off when its batch lands, so a
+  // reload never forgets spend and a budget holds across reloads, workers, and a crash and restart.
   private readonly unflushed = new Map<string, number>();
   private readonly allowWhenDbDown: boolean;
   private readonly shared?: KeyShare;
+  private readonly spendShare?: SpendShare;
 
   constructor(private readonly pool: Pool, opts: KeyStoreOptions = {}) {
     this.cache = new LRUCache({ max: opts.maxKeys ?? 10_000, ttl: opts.ttlMs ?? 60_000, noDeleteOnStaleGet: true });
     this.allowWhenDbDown = opts.allowWhenDbDown ?? false;
     this.shared = opts.shared;
     this.shared?.onForget((token) => this.drop(token));
+    this.spendShare = opts.spendShare;
+    this.spendShare?.onPeer((r) => this.peerSpend(r));
   }
 
   async generate(fields: KeyFields & { key?: string }): Promise<{ key: string } & VirtualKey> {
@@ -123,20 +130,37 @@ export class KeyStore {
   /** Spend the database has not seen yet, on the request's key and the cached one: budgets hold between batch writes. */
   addSpend(key: VirtualKey, amount: number): void {
     if (!amount) return;
-    this.unflushed.set(key.token, (this.unflushed.get(key.token) ?? 0) + amount);
+    this.unwritten(key.token, amount);
     key.spend += amount;
     const cached = this.cache.get(key.token, { allowStale: true });
     if (cached && cached !== key) cached.spend += amount;
+    this.spendShare?.accrued(key.token, amount);
   }
 
   /** A spend batch landed: its amounts are in the keys' rows now. */
   settle(rows: { api_key: string; spend: number }[]): void {
     for (const { api_key, spend } of rows) {
       if (!(spend > 0)) continue; // never added (addSpend skips it), nor stored
-      const left = (this.unflushed.get(api_key) ?? 0) - spend;
-      if (left > 1e-12) this.unflushed.set(api_key, left);
-      else this.unflushed.delete(api_key);
+      this.unwritten(api_key, -spend);
+      this.spendShare?.landed(api_key, spend);
     }
+  }
+
+  /** Another worker's (or the replay's) spend: accrued counts at once on a cached key, all of it on the next reload. */
+  private peerSpend(r: SpendReport): void {
+    for (const [token, amount] of Object.entries({ ...r.accrued })) {
+      this.unwritten(token, amount);
+      const cached = this.cache.get(token, { allowStale: true });
+      if (cached) cached.spend += amount;
+    }
+    for (const [token, amount] of Object.entries({ ...r.held })) this.unwritten(token, amount);
+    for (const [token, amount] of Object.entries({ ...r.landed })) this.unwritten(token, -amount);
+  }
+
+  private unwritten(token: string, amount: number): void {
+    const left = (this.unflushed.get(token) ?? 0) + amount;
+    if (left > 1e-12) this.unflushed.set(token, left);
+    else this.unflushed.delete(token);
   }
 
   private loaded(row: VirtualKey): VirtualKey {

@@ -1,9 +1,11 @@
 // Spend: the cost of each request, and its SpendLogs row, buffered off the hot path and written in batches
 // every `proxy_batch_write_at` seconds and on shutdown. A batch is one statement that inserts the rows it has
 // not written yet and adds exactly those to their keys' spend, so a retried batch never counts twice. While the
-// database is down rows wait in a bounded buffer and are written when it returns.
+// database is down rows wait in a bounded buffer and are written when it returns. With a journal (journal.ts)
+// every buffered row is on local disk too, and leaves it when it leaves the buffer: a crash loses none.
 import type { ResolvedDeployment } from "../config/load.ts";
 import type { Pool } from "./db.ts";
+import type { SpendJournal } from "./journal.ts";
 
 /** USD per token for the reference setup's models; `input_cost_per_token`/`output_cost_per_token` override. */
 const PRICES: Record<string, [number, number]> = {
@@ -49,6 +51,8 @@ export type DropReason = "buffer_full" | "invalid_row" | "shutdown";
 export interface SpendEvents {
   intervalMs: number;
   maxBuffered: number;
+  /** Each row is appended as it is added and released as it leaves the buffer, in the same order. */
+  journal?: SpendJournal;
   /** Writes began to fail in a way that may pass (database down, schema not there yet): once per outage; rows wait. */
   onError?: (e: Error) => void;
   /** A write succeeded after failures. */
@@ -79,13 +83,21 @@ export class SpendWriter {
   add(row: SpendRow): void {
     if (this.buffer.length >= this.opts.maxBuffered) {
       this.buffer.shift();
+      this.opts.journal?.release(1);
       this.drop("buffer_full", 1);
     }
     this.buffer.push(row);
+    this.opts.journal?.append(row);
   }
 
   get buffered(): number {
     return this.buffer.length;
+  }
+
+  /** The journal's rows not yet landed and the bytes it holds on disk, when there is one. */
+  get journaled(): { rows: number; bytes: number } | undefined {
+    const j = this.opts.journal;
+    return j && { rows: j.rows, bytes: j.bytes };
   }
 
   /** Writes everything buffered; rows of a failed batch go back to the front and wait for the next flush. */
@@ -96,7 +108,8 @@ export class SpendWriter {
 
   /**
    * On shutdown: keep flushing until the buffer is empty or the deadline passes — a write that hangs does not
-   * hold the exit. Rows left unwritten are counted and reported; returns their number.
+   * hold the exit. Rows left unwritten stay in the journal for the next start; without one they are counted
+   * and reported as lost. Returns the number left unwritten.
    */
   async close(deadlineMs = 30_000): Promise<number> {
     clearInterval(this.timer);
@@ -105,10 +118,11 @@ export class SpendWriter {
       await within(this.flush(), until - Date.now());
       if (this.buffer.length && !this.flushing) await pause(Math.min(500, until - Date.now()));
     }
-    const lost = this.buffer.length + this.writing;
+    const left = this.buffer.length + this.writing;
     this.buffer = [];
-    if (lost) this.drop("shutdown", lost);
-    return lost;
+    if (this.opts.journal) this.opts.journal.close();
+    else if (left) this.drop("shutdown", left);
+    return left;
   }
 
   private async writeAll(): Promise<void> {
@@ -118,7 +132,9 @@ export class SpendWriter {
       const unwritten = await this.writeOrSplit(batch);
       this.writing = 0;
       // The rows before the unwritten ones were written (now or by an earlier try) or set aside: none is pending.
-      this.opts.onSettled?.(batch.slice(0, batch.length - unwritten.length));
+      const settled = batch.slice(0, batch.length - unwritten.length);
+      this.opts.journal?.release(settled.length);
+      this.opts.onSettled?.(settled);
       if (unwritten.length) {
         this.buffer.unshift(...unwritten);
         return;
