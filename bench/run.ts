@@ -1,9 +1,11 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
-// ratio for whole and streamed chat, streamed /v1/responses (relayed and bridged), a 3-deployment group, added
-// latency at a fixed 1,000 RPS, time to first streamed chunk, and the worker's RSS; then the production path — a
-// virtual key with a Redis rpm limit, spend logs journaled and batched into Postgres, metrics — on a second
-// gateway, with the Postgres connections it held at most, and the same path with the spend journal off on a third.
+// ratio for whole and streamed chat, a 3-deployment group, streamed Anthropic Messages (translated and native),
+// streamed OpenAI Responses (bridged and native),
+// added latency at a fixed 1,000 RPS, time to first
+// streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
+// logs journaled and batched into Postgres, metrics — on a second gateway, with the Postgres connections it held
+// at most, and the same path with the spend journal off on a third.
 // Options: --duration S, --connections N, --quick, --soak, --json.
 import { execa, type ResultPromise } from "execa";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,10 +25,11 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
 const CONNECTIONS = Number(args.connections);
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095, upstreamResponses: 18096, floorResponses: 18097 };
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, upstreamAnthropic: 18086, floorAnthropic: 18087, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095, upstreamResponses: 18096, floorResponses: 18097 };
 const POOL_LIMIT = 10;
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
-const RESPONSES_BODY = JSON.stringify({ model: "bench", input: "Hello!", store: false });
+const RESPONSES_BODY = (model: string) => JSON.stringify({ model, input: "Hello!", stream: true, store: false });
+const MESSAGES_BODY = (model: string) => JSON.stringify({ model, max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] });
 const children: ResultPromise[] = [];
 const services: { stop(): Promise<void> }[] = [];
 const work = mkdtempSync(join(tmpdir(), "gatekit-bench-"));
@@ -38,6 +41,7 @@ async function main() {
   const upstream = await startUpstreams();
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floor), `http://127.0.0.1:${PORTS.upstream}`]);
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorSse), `http://127.0.0.1:${PORTS.upstreamSse}`]);
+  spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorAnthropic), `http://127.0.0.1:${PORTS.upstreamAnthropic}`]);
   spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstreamResponses), "responses-sse"]);
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorResponses), `http://127.0.0.1:${PORTS.upstreamResponses}`]);
   await bundleGateway();
@@ -45,7 +49,7 @@ async function main() {
   spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "config.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.gateway), "--num_workers", "1"], {
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.health), LITELLM_MODE: "PRODUCTION",
   });
-  await Promise.all([PORTS.floor, PORTS.floorSse, PORTS.floorResponses].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
+  await Promise.all([PORTS.floor, PORTS.floorSse, PORTS.floorAnthropic, PORTS.floorResponses].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
   await waitHttp(`http://127.0.0.1:${PORTS.health}/health/readiness`, true);
   const floor = `http://127.0.0.1:${PORTS.floor}/v1/chat/completions`;
   const gateway = `http://127.0.0.1:${PORTS.gateway}/v1/chat/completions`;
@@ -53,7 +57,7 @@ async function main() {
   const rssBefore = rssMb(workerPid);
 
   const rows: Row[] = [];
-  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY, body = BODY) => {
+  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY, body?: string) => {
     await load(url, model, 1, key, body); // warm-up
     const r = { target, mode, ...(await load(url, model, DURATION, key, body)) };
     rows.push(floorRow ? { ...r, ratio: r.rps / floorRow.rps } : r);
@@ -64,12 +68,17 @@ async function main() {
   await measure("gatekit gateway, group of 3", "chat", gateway, "bench3", floorJson);
   const floorSse = await measure("node passthrough (floor)", "chat stream", `http://127.0.0.1:${PORTS.floorSse}/v1/chat/completions`, "bench-stream");
   await measure("gatekit gateway", "chat stream", gateway, "bench-stream", floorSse);
-  // Streamed /v1/responses: relayed from an openai/ upstream speaking it (floor: the same bytes through the
-  // bare passthrough), and bridged from a chat stream into Responses events (floor: the chat stream's).
-  const responsesGateway = `http://127.0.0.1:${PORTS.gateway}/v1/responses`;
-  const floorResponses = await measure("node passthrough (floor)", "responses stream", `http://127.0.0.1:${PORTS.floorResponses}/v1/responses`, "bench-stream", undefined, KEY, RESPONSES_BODY);
-  await measure("gatekit gateway", "responses stream (native relay)", responsesGateway, "bench-responses-stream", floorResponses, KEY, RESPONSES_BODY);
-  await measure("gatekit gateway", "responses stream (bridged from chat)", responsesGateway, "bench-bridged-stream", floorSse, KEY, RESPONSES_BODY);
+  // Anthropic Messages, streamed: translated from the OpenAI-format stream above, and relayed from an Anthropic-format one.
+  const messages = `http://127.0.0.1:${PORTS.gateway}/v1/messages`;
+  await measure("gatekit gateway, OpenAI-format upstream (translated)", "messages stream", messages, "bench-stream", floorSse, KEY, MESSAGES_BODY("bench-stream"));
+  const floorAnthropic = await measure("node passthrough (floor)", "messages stream", `http://127.0.0.1:${PORTS.floorAnthropic}/v1/messages`, "bench-anthropic", undefined, KEY, MESSAGES_BODY("bench-anthropic"));
+  await measure("gatekit gateway, Anthropic-format upstream (native)", "messages stream", messages, "bench-anthropic", floorAnthropic, KEY, MESSAGES_BODY("bench-anthropic"));
+  // OpenAI Responses, streamed: bridged from an OpenAI-compatible chat stream (hosted_vllm/, floor: the chat
+  // stream's), and relayed from an openai/ upstream speaking it (floor: the same bytes through the passthrough).
+  const responses = `http://127.0.0.1:${PORTS.gateway}/v1/responses`;
+  await measure("gatekit gateway, chat upstream (bridged)", "responses stream", responses, "bench-bridged-stream", floorSse, KEY, RESPONSES_BODY("bench-bridged-stream"));
+  const floorResponses = await measure("node passthrough (floor)", "responses stream", `http://127.0.0.1:${PORTS.floorResponses}/v1/responses`, "bench-responses", undefined, KEY, RESPONSES_BODY("bench-responses"));
+  await measure("gatekit gateway, Responses upstream (native)", "responses stream", responses, "bench-responses", floorResponses, KEY, RESPONSES_BODY("bench-responses"));
 
   const fixed = { floor: await fixedRate(floor), gateway: await fixedRate(gateway) };
   const ttfb = await firstChunk();
@@ -90,13 +99,16 @@ async function main() {
 }
 
 function gatewayConfig(): string {
-  const dep = (name: string, port: number, extra = "", prefix = "openai") => `  - model_name: ${name}\n    litellm_params: { model: ${prefix}/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
-  // hosted_vllm/: an OpenAI-compatible chat server, so /v1/responses is bridged through its chat stream
-  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-responses-stream", PORTS.upstreamResponses)}${dep("bench-bridged-stream", PORTS.upstreamSse, "", "hosted_vllm")}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
+  const dep = (name: string, port: number, extra = "") => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
+  const anthropic = `  - model_name: bench-anthropic\n    litellm_params: { model: anthropic/claude-mock, api_base: "http://127.0.0.1:${PORTS.upstreamAnthropic}", api_key: bench-key }\n`;
+  // hosted_vllm/: an OpenAI-compatible chat server without the Responses API, so /v1/responses is bridged
+  const bridged = `  - model_name: bench-bridged-stream\n    litellm_params: { model: hosted_vllm/gpt-4o-mini, api_base: "http://127.0.0.1:${PORTS.upstreamSse}/v1" }\n`;
+  return `model_list:\n${anthropic}${bridged}${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-responses", PORTS.upstreamResponses)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
 }
 
 async function startUpstreams(): Promise<string> {
   spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.delayed), "delayed"]);
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstreamAnthropic), "anthropic-sse"]);
   const conf = new URL("../../shared/bench/mock-upstream.nginx.conf", import.meta.url).pathname;
   const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
   if (nginx && existsSync(conf)) {
@@ -139,7 +151,7 @@ router_settings: { redis_host: 127.0.0.1, redis_port: ${redis.port}, redis_passw
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(healthPort), LITELLM_MODE: "PRODUCTION",
     DATABASE_URL: db.url, REDIS_PASSWORD: redis.password, GATEKIT_SPEND_JOURNAL_DIR: journal,
   });
-  await waitHttp(`http://127.0.0.1:${healthPort}/health/readiness`, true);
+  await waitHttp(`http://127.0.0.1:${healthPort}/health/readiness`, true, 60_000); // migrations first
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   const generated = await fetch(`http://127.0.0.1:${port}/key/generate`, {
     method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "bench", rpm_limit: 1_000_000_000 }),
@@ -173,8 +185,8 @@ async function countRows(db: TestPostgres, sql: string): Promise<number> {
 }
 
 /** One load run in a separate process: wrk when installed, else autocannon's CLI. */
-async function load(url: string, model: string, seconds: number, key = KEY, template = BODY): Promise<Omit<Row, "target" | "mode">> {
-  const body = template.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
+async function load(url: string, model: string, seconds: number, key = KEY, payload?: string): Promise<Omit<Row, "target" | "mode">> {
+  const body = payload ?? BODY.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
   if (existsSync("/usr/bin/wrk")) {
     const script = join(work, "chat.lua");
     writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${key}"\nwrk.body='${body}'\n`);
