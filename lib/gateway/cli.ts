@@ -64,7 +64,9 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   if (busy) return console.error(`gatekit gateway: ${busy}`), 2;
   const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
   if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
-  for (const w of config.warnings) lifecycle.warn(w); // of the config the workers run (the embedded URL set)
+  // One summary, not a line per deployment, of the config the workers run (the embedded URL set): what it asks
+  // for that this gateway does not do.
+  if (config.warnings.length) lifecycle.warn({ settings: config.warnings }, `config: ${config.warnings.length} setting(s) not served as written (each in settings)`);
   for (const n of extras.notes ?? []) lifecycle.info(n);
   const runMigrations = !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "");
   const ready = config.database ? await prepareDatabase(config, runMigrations, lifecycle) : "ok";

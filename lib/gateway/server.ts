@@ -21,7 +21,6 @@ import { serve } from "./pipeline/index.ts";
 import { probe } from "./pipeline/probe.ts";
 import { record } from "./pipeline/record.ts";
 import { fail, send } from "./pipeline/respond.ts";
-import { providerFor } from "./providers/index.ts";
 import type { UpstreamTarget } from "./providers/types.ts";
 import { Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown, shareCooldownsViaRedis, type Announce } from "./router/shared.ts";
@@ -71,7 +70,6 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     targetOf: (d) => targets.get(d) ?? targets.set(d, { provider: d.provider, model: d.model, params: d.params }).get(d)!,
     deploymentStates: new Map(),
   };
-  warnUnsupportedProviders(config, logger);
   const syncModels = state?.models ? storedModelSync(state.models) : async () => {};
   const json = (c: Call, body: unknown) => send(c, 200, JSON.stringify(body));
 
@@ -197,12 +195,4 @@ function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
     metrics.gauge("poolMax", pool.options.max);
     if (state.spend) metrics.spend(state.spend.buffered, state.spend.dropped, state.spend.journaled);
   });
-}
-
-function warnUnsupportedProviders(config: GatewayConfig, logger: Logger): void {
-  for (const d of config.deployments) {
-    if (d.params.mock_response === undefined && !providerFor(d.provider)) {
-      logger.warn({ model: d.modelName, provider: d.provider }, `provider ${d.provider} is not supported yet; requests to ${d.modelName} will fail`);
-    }
-  }
 }

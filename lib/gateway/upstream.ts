@@ -1,4 +1,5 @@
 // Calls to providers over keep-alive connection pools, one per origin, reused across requests.
+import { Readable } from "node:stream";
 import { Pool, errors, type Dispatcher } from "undici";
 import { GatewayError } from "./errors.ts";
 import type { UpstreamRequest } from "./providers/types.ts";
@@ -16,8 +17,9 @@ export class Upstreams {
   private readonly targets = new Map<string, { origin: string; path: string }>();
 
   call(req: UpstreamRequest, opts: CallOptions): Promise<Dispatcher.ResponseData> {
+    if (req.authorize) return this.authorized(req, opts);
     const { origin, path } = this.target(req.url);
-    return this.pool(origin)
+    const sent = this.pool(origin)
       .request({
         path, method: req.method, headers: req.headers, body: req.body,
         headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs, signal: opts.signal,
@@ -25,6 +27,13 @@ export class Upstreams {
       .catch((e: Error) => {
         throw connectionError(e, origin);
       });
+    return req.decodeStream ? sent.then((up) => decoded(up, req.decodeStream!)) : sent;
+  }
+
+  /** A request whose headers need async work first (a SigV4 signature, an OAuth token). */
+  private async authorized(req: UpstreamRequest, opts: CallOptions): Promise<Dispatcher.ResponseData> {
+    const headers = await req.authorize!();
+    return this.call({ ...req, headers: { ...req.headers, ...headers }, authorize: undefined }, opts);
   }
 
   async close(): Promise<void> {
@@ -45,6 +54,12 @@ export class Upstreams {
     }
     return t;
   }
+}
+
+/** A successful answer's body through the provider's stream decoder; an error's body stays as it came. */
+function decoded(up: Dispatcher.ResponseData, decode: NonNullable<UpstreamRequest["decodeStream"]>): Dispatcher.ResponseData {
+  if (up.statusCode >= 400) return up;
+  return { ...up, body: Readable.from(decode(up.body)) as unknown as Dispatcher.ResponseData["body"] };
 }
 
 /** Network failures as LiteLLM reports them: timeouts 408, connection failures 500 (APIConnectionError). */

@@ -10,6 +10,7 @@ import ErrorLogsOutOfDb from "./ErrorLogsOutOfDb.ts";
 import HealthcheckTimeouts from "./HealthcheckTimeouts.ts";
 import ImagesPinned from "./ImagesPinned.ts";
 import JsonLogs from "./JsonLogs.ts";
+import LitellmFeaturesServed from "./LitellmFeaturesServed.ts";
 import MasterKeyStrong from "./MasterKeyStrong.ts";
 import MemoryForWorkers from "./MemoryForWorkers.ts";
 import MultiInstanceNeedsRedis from "./MultiInstanceNeedsRedis.ts";
@@ -44,7 +45,7 @@ export const RULES: readonly Rule[] = [
   JsonLogs, RoutingSimpleShuffle, RetryPolicyPerErrorType, RedisByHostPort, WorkersMatchCpus, WorkerRecycling,
   SeparateHealthApp, ProductionMode, SaltKeySet, MasterKeyStrong, SecretsPresent, DatabaseUrlMatchesPostgres,
   MemoryForWorkers, ShutdownCoversRequests, HealthcheckTimeouts, MultiInstanceNeedsRedis, DataServicesPrivate,
-  ImagesPinned, ContainersHardened, NoSharedHostResources, RedisMemoryHeadroom, SpendJournalDurable,
+  ImagesPinned, ContainersHardened, NoSharedHostResources, RedisMemoryHeadroom, SpendJournalDurable, LitellmFeaturesServed,
   // Kubernetes only: checked on the rendered objects.
   ProbeTimeouts, PdbForReplicas, GuaranteedQos, SpreadConstraints, NetworkPolicyPresent, PodSecurityEnforced,
 ];

@@ -1,7 +1,8 @@
 // The environment spec: one YAML file per environment (environments/<name>.yaml). Every object is strict so
 // that a typo is an error naming the path; secrets appear only as `os.environ/NAME` references.
 import { z } from "zod";
-import { envRef, litellmConfig } from "../gateway/config/schema.ts";
+import { envRef, litellmConfig, unknownModes } from "../gateway/config/schema.ts";
+import { withoutNulls } from "../gateway/config/yaml.ts";
 import { literalSecrets } from "./secrets.ts";
 
 const port = z.number().int().min(1).max(65535);
@@ -120,9 +121,10 @@ const commonFields = {
    * The gateway's LiteLLM config.yaml, rendered into the container. The gateway itself accepts literal secrets
    * there (drop-in), a spec does not: its config ends up in the stack and the rendered manifests.
    */
-  litellm: litellmConfig.superRefine((value, ctx) => {
+  litellm: z.preprocess(withoutNulls, litellmConfig.superRefine((value, ctx) => {
     for (const s of literalSecrets(value)) ctx.addIssue({ code: "custom", path: s.path, message: s.message });
-  }),
+    for (const i of unknownModes(value)) ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+  })),
   /** Plan review: destructive changes this change makes on purpose, by Terraform address, each with a reason. */
   review: z
     .strictObject({

@@ -28,6 +28,7 @@ const BREAK: Record<string, Breaker> = {
   VerboseOff: (e) => void (e.spec.litellm.litellm_settings.set_verbose = true),
   JsonLogs: (e) => void delete e.spec.litellm.litellm_settings.json_logs,
   RoutingSimpleShuffle: (e) => void (e.spec.litellm.router_settings.routing_strategy = "least-busy"),
+  LitellmFeaturesServed: (e) => void ((e.spec.litellm.model_list[0]!.litellm_params as Record<string, unknown>).tags = ["team-a"]),
   RetryPolicyPerErrorType: (e) => void (e.spec.litellm.router_settings.retry_policy!.AuthenticationErrorRetries = 2),
   RedisByHostPort: (e) => void (e.spec.litellm.router_settings.redis_url = "redis://redis:6379"),
   WorkersMatchCpus: (e) => void (e.spec.gateway.num_workers = 8),

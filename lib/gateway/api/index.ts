@@ -3,7 +3,8 @@ import { chat } from "./chat.ts";
 import { completions } from "./completions.ts";
 import { embeddings } from "./embeddings.ts";
 import { messages } from "./messages.ts";
+import { rerank } from "./rerank.ts";
 import { responses } from "./responses.ts";
 import type { Surface } from "./surface.ts";
 
-export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages, responses];
+export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages, responses, rerank];

@@ -2,8 +2,11 @@
 // request path uses. A bad config stops the gateway before it listens, naming file, path and problem.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { providerFor } from "../providers/index.ts";
+import { notServed } from "./coverage.ts";
+import { isPatternName, derivedId, ModelGroups, providerOf } from "./model-names.ts";
 import { ALERT_TYPES, envRefName, isEnvRef, litellmConfig, unknownKeys, type AlertType, type LitellmConfig, type LitellmParams } from "./schema.ts";
+import { parseLitellmYaml, withoutNulls } from "./yaml.ts";
 
 export interface ConfigIssue {
   file: string;
@@ -18,7 +21,8 @@ export class ConfigError extends Error {
   }
 }
 
-export type Mode = "chat" | "completion" | "embedding";
+/** model_info.mode as written (LiteLLM's modes); the gateway serves chat, completion and embedding. */
+export type Mode = string;
 
 /** One entry of model_list, ready to call: secrets resolved, provider split off, timeouts in ms. */
 export interface ResolvedDeployment {
@@ -62,7 +66,7 @@ export interface GatewayConfig {
   cache?: { namespace?: string; ttlSeconds: number };
   /** Slack alerts, when `general_settings.alerting` or `litellm_settings.failure_callback` names slack. */
   alerting?: AlertingSettings;
-  /** Settings present in the file that this gateway does not act on (yet): logged at start-up. */
+  /** Settings present in the file that this gateway does not act on (yet): one start-up summary, a line each. */
   warnings: string[];
 }
 
@@ -100,7 +104,7 @@ export function effectiveSettings(cfg: LitellmConfig) {
 export type EffectiveSettings = ReturnType<typeof effectiveSettings>;
 
 /** Settings gatekit reads; others the schema knows are accepted and reported as not implemented. */
-const IMPLEMENTED = new Set([
+export const IMPLEMENTED: ReadonlySet<string> = new Set([
   "model_list", "litellm_settings.request_timeout", "litellm_settings.num_retries", "litellm_settings.json_logs",
   "litellm_settings.set_verbose", "litellm_settings.drop_params", "router_settings.routing_strategy",
   "router_settings.num_retries", "router_settings.timeout", "router_settings.stream_timeout", "router_settings.retry_policy",
@@ -122,41 +126,43 @@ const IMPLEMENTED = new Set([
 
 export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: NodeJS.ProcessEnv }): GatewayConfig {
   const file = opts.file ?? "(inline config)";
-  const raw = opts.config ?? readYaml(file);
-  const parsed = litellmConfig.safeParse(raw ?? {});
+  // As LiteLLM: nulls are "not set", and `os.environ/NAME` is replaced before any value is checked.
+  const written = withoutNulls(opts.config ?? readYaml(file) ?? {});
+  const declared = (written as { environment_variables?: Record<string, unknown> }).environment_variables;
+  const env: Record<string, string | undefined> = { ...textValues(declared), ...opts.env };
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const resolved = resolveRefs(written, "", env, (p, name) => {
+    // A deployment can't be called without its params (unless it answers with mock_response); elsewhere unset.
+    const deployment = /^model_list\[(\d+)\]\.litellm_params/.exec(p);
+    const mocked = deployment && (written as { model_list?: { litellm_params?: { mock_response?: unknown } }[] }).model_list?.[Number(deployment[1])]?.litellm_params?.mock_response !== undefined;
+    if (deployment && !mocked) issues.push({ file, path: p, message: `environment variable ${name} is not set` });
+    else warnings.push(`${file} ${p}: environment variable ${name} is not set; treated as unset`);
+  });
+  const parsed = litellmConfig.safeParse(resolved);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ file, path: i.path.join("."), message: i.message })));
   }
-  const strategy = parsed.data.router_settings.routing_strategy;
-  const warnings = [
-    ...unknownKeys(litellmConfig, raw).map((p) => `${file} ${p.join(".")}: unknown setting, ignored`),
-    ...(strategy && !["simple-shuffle", "least-busy", "latency-based-routing"].includes(strategy)
-      ? [`${file} router_settings.routing_strategy: ${strategy} is not implemented by gatekit yet; using simple-shuffle`]
-      : []),
-    ...notImplemented(parsed.data).map((p) => `${file} ${p}: not implemented by gatekit yet, ignored`),
-  ];
-  const env = { ...parsed.data.environment_variables, ...opts.env };
-  const issues: ConfigIssue[] = [];
-  const resolve = <T>(value: T, path: string, required: boolean): T => resolveRefs(value, path, env, (p, name) => {
-    if (required) issues.push({ file, path: p, message: `environment variable ${name} is not set` });
-    else warnings.push(`${file} ${p}: environment variable ${name} is not set; treated as unset`);
-  });
+  if (issues.length) throw new ConfigError(issues);
   const cfg = parsed.data;
+  warnings.push(
+    ...[...new Set(unknownKeys(litellmConfig, resolved).map(collapsed))].map((p) => `${file} ${p}: unknown setting, ignored`),
+    ...notServed(cfg).map((n) => `${file} ${n.path}: ${n.what}; ${n.instead}`),
+  );
   const effective = effectiveSettings(cfg);
   const requestTimeoutMs = 1000 * effective.request_timeout;
-  const deployments = cfg.model_list.map((d, i) => {
-    const params = resolve(d.litellm_params, `model_list[${i}].litellm_params`, d.litellm_params.mock_response === undefined);
-    return toDeployment(d.model_name, params, d.model_info, requestTimeoutMs, cfg.router_settings.stream_timeout);
-  });
-  const masterKey = resolve(cfg.general_settings.master_key, "general_settings.master_key", false) ?? opts.env.LITELLM_MASTER_KEY;
+  const defaults = { drop_params: cfg.litellm_settings.drop_params };
+  const make = (name: string, params: LitellmParams, info?: { id?: string; mode?: string }) =>
+    toDeployment(name, params, info, requestTimeoutMs, cfg.router_settings.stream_timeout, env, defaults);
+  const deployments = cfg.model_list.map((d) => make(d.model_name, d.litellm_params, d.model_info));
+  const masterKey = cfg.general_settings.master_key ?? opts.env.LITELLM_MASTER_KEY;
   const gs = cfg.general_settings;
-  const cp = resolve(cfg.litellm_settings.cache_params, "litellm_settings.cache_params", false);
-  const rs = resolve(cfg.router_settings, "router_settings", false);
+  const cp = cfg.litellm_settings.cache_params;
+  const rs = cfg.router_settings;
   const redisHost = rs.redis_host ?? cp?.host ?? opts.env.REDIS_HOST;
-  const databaseUrl = resolve(gs.database_url, "general_settings.database_url", false) ?? opts.env.DATABASE_URL;
+  const databaseUrl = gs.database_url ?? opts.env.DATABASE_URL;
   const alerting = alertingSettings(cfg, env, file, warnings);
-  if (issues.length) throw new ConfigError(issues);
-  const groups = new Map<string, ResolvedDeployment[]>();
+  const groups = new ModelGroups((d, name, model) => ({ ...make(name, { ...d.params, model }), id: derivedId(d.id, name), stored: d.stored }));
   for (const d of deployments) groups.set(d.modelName, [...(groups.get(d.modelName) ?? []), d]);
   return {
     file: opts.file, raw: cfg, masterKey: masterKey || undefined, saltKey: opts.env.LITELLM_SALT_KEY || masterKey || undefined,
@@ -175,9 +181,15 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
       : undefined,
     cache: cfg.litellm_settings.cache && (cp?.type ?? "redis") === "redis" && redisHost ? { namespace: cp?.namespace, ttlSeconds: cp?.ttl ?? 600 } : undefined,
     alerting,
-    warnings,
+    warnings: [...new Set(warnings)],
   };
 }
+
+/** A path with list indices as `[*]`: the same unknown key in many deployments is one line. */
+const collapsed = (path: (string | number)[]) => path.map((k) => (typeof k === "number" ? "[*]" : `.${k}`)).join("").slice(1).replace(/\.\[\*\]/g, "[*]");
+
+const textValues = (vars: Record<string, unknown> | undefined) =>
+  Object.fromEntries(Object.entries(vars ?? {}).filter(([, v]) => ["string", "number", "boolean"].includes(typeof v)).map(([k, v]) => [k, String(v)]));
 
 /**
  * Puts the database's deployments in place of the ones loaded before, in the same `groups` map the router
@@ -185,9 +197,10 @@ export function loadGatewayConfig(opts: { file?: string; config?: unknown; env: 
  */
 export function setStoredDeployments(config: GatewayConfig, stored: { model_name: string; litellm_params: unknown; model_info?: unknown }[], env: NodeJS.ProcessEnv): void {
   const requestTimeoutMs = config.requestTimeoutMs;
+  const defaults = { drop_params: config.raw.litellm_settings.drop_params };
   const fresh = stored.map((m) => {
     const params = resolveRefs(m.litellm_params as LitellmParams, "litellm_params", env, () => {});
-    return { ...toDeployment(m.model_name, params, m.model_info as { id?: string }, requestTimeoutMs, config.raw.router_settings.stream_timeout), stored: true };
+    return { ...toDeployment(m.model_name, params, m.model_info as { id?: string }, requestTimeoutMs, config.raw.router_settings.stream_timeout, env, defaults), stored: true };
   });
   config.deployments = [...config.deployments.filter((d) => !d.stored), ...fresh];
   config.groups.clear();
@@ -230,18 +243,16 @@ function readYaml(file: string): unknown {
     throw new ConfigError([{ file, path: "", message: `cannot read the config file (${(e as NodeJS.ErrnoException).code})` }]);
   }
   try {
-    return parse(text);
+    return parseLitellmYaml(text);
   } catch (e) {
     throw new ConfigError([{ file, path: "", message: `not valid YAML: ${(e as Error).message.split("\n")[0]}` }]);
   }
 }
 
-function notImplemented(cfg: LitellmConfig): string[] {
-  const sections = ["litellm_settings", "router_settings", "general_settings"] as const;
-  return sections.flatMap((s) => Object.keys(cfg[s]).map((k) => `${s}.${k}`)).filter((p) => !IMPLEMENTED.has(p));
-}
-
-/** Deep copy with every `os.environ/NAME` replaced by its value; a missing one is reported (never a value). */
+/**
+ * Deep copy with every `os.environ/NAME` replaced by its value; a missing one is reported (never a value) and
+ * its key left out, as unset.
+ */
 function resolveRefs<T>(value: T, path: string, env: Record<string, string | undefined>, missing: (path: string, name: string) => void): T {
   if (isEnvRef(value)) {
     const name = envRefName(value)!;
@@ -250,20 +261,24 @@ function resolveRefs<T>(value: T, path: string, env: Record<string, string | und
   }
   if (Array.isArray(value)) return value.map((v, i) => resolveRefs(v, `${path}[${i}]`, env, missing)) as T;
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, `${path}.${k}`, env, missing)])) as T;
+    const entries = Object.entries(value).map(([k, v]) => [k, resolveRefs(v, path ? `${path}.${k}` : k, env, missing)] as const);
+    return Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as T;
   }
   return value;
 }
 
 function toDeployment(
-  modelName: string, params: LitellmParams, info: { id?: string; mode?: Mode } | undefined,
+  modelName: string, written: LitellmParams, info: { id?: string; mode?: Mode } | undefined,
   requestTimeoutMs: number, streamTimeout: number | undefined,
+  env: Record<string, string | undefined>, defaults: Pick<LitellmParams, "drop_params">,
 ): ResolvedDeployment {
-  const slash = params.model.indexOf("/");
-  const provider = slash > 0 ? params.model.slice(0, slash) : "openai";
-  const model = slash > 0 ? params.model.slice(slash + 1) : params.model;
-  const id = info?.id ?? createHash("sha256").update(`${modelName}\0${params.model}\0${params.api_base ?? ""}`).digest("hex").slice(0, 16);
-  const mode = info?.mode ?? (/embed/i.test(model) ? "embedding" : "chat");
+  const { provider, model } = providerOf(written.model, written.custom_llm_provider);
+  // A pattern deployment is a template: its provider (and so its defaults) is known once a name matched it.
+  const configure = isPatternName(modelName) ? undefined : providerFor(provider)?.configure;
+  const withDefaults = { ...written, drop_params: written.drop_params ?? defaults.drop_params };
+  const params = configure ? configure(withDefaults, env) : withDefaults;
+  const id = info?.id ?? createHash("sha256").update(`${modelName}\0${written.model}\0${written.api_base ?? ""}`).digest("hex").slice(0, 16);
+  const mode = info?.mode ?? (/embed/i.test(model) ? "embedding" : /rerank/i.test(model) ? "rerank" : "chat");
   const timeoutMs = Math.min(requestTimeoutMs, 1000 * (params.timeout ?? Infinity));
   const streamTimeoutMs = Math.min(timeoutMs, 1000 * (params.stream_timeout ?? streamTimeout ?? Infinity));
   return { id, modelName, provider, model, params, mode, weight: params.weight ?? params.rpm ?? params.tpm ?? 1, timeoutMs, streamTimeoutMs };

@@ -12,6 +12,7 @@ const PING: Record<Endpoint, Record<string, unknown>> = {
   embedding: { input: "ping" },
   completion: { prompt: "ping", max_tokens: 1 },
   chat: { messages: [{ role: "user", content: "ping" }], max_tokens: 1 },
+  rerank: { query: "ping", documents: ["ping"], top_n: 1 },
 };
 
 export async function probe(svc: Services, d: ResolvedDeployment): Promise<ProbeResult> {
@@ -19,7 +20,7 @@ export async function probe(svc: Services, d: ResolvedDeployment): Promise<Probe
   if (d.params.mock_response !== undefined) return { ms: 0, tokens: 0 };
   const provider = providerFor(d.provider);
   if (!provider) return { ms: 0, errorClass: "BadRequestError", error: `provider ${d.provider} not supported` };
-  const endpoint: Endpoint = d.mode === "embedding" ? "embedding" : d.mode === "completion" ? "completion" : "chat";
+  const endpoint: Endpoint = d.mode === "embedding" || d.mode === "completion" || d.mode === "rerank" ? d.mode : "chat";
   const limitMs = Math.min(d.timeoutMs, 30_000);
   try {
     const request = provider.buildRequest(endpoint, { model: d.modelName, ...PING[endpoint] }, svc.targetOf(d), false);

@@ -1,5 +1,6 @@
 // LiteLLM's `mock_response`: a deployment that answers in-process (dev, tests, `npm start`), no provider.
 import { createHash, randomUUID } from "node:crypto";
+import { documentTexts, rerankAnswer } from "./shared/rerank.ts";
 import type { Endpoint } from "./types.ts";
 
 type Body = Record<string, unknown>;
@@ -11,6 +12,7 @@ export function mockAnswer(endpoint: Endpoint, text: string, body: Body): Record
   const model = String(body.model);
   const created = Math.floor(Date.now() / 1000);
   if (endpoint === "embedding") return mockEmbeddings(model, body.input, body.encoding_format === "base64");
+  if (endpoint === "rerank") return rerankAnswer(documentTexts(body).map((_, index, all) => ({ index, relevance_score: 1 - index / all.length })), body, promptTokens(body));
   const usage = { prompt_tokens: promptTokens(body), completion_tokens: words(text), total_tokens: promptTokens(body) + words(text) };
   if (endpoint === "completion") {
     return { id: `cmpl-${randomUUID()}`, object: "text_completion", created, model, choices: [{ index: 0, text, finish_reason: "stop", logprobs: null }], usage };

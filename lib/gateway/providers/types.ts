@@ -4,7 +4,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { LitellmParams } from "../config/schema.ts";
 
-export type Endpoint = "chat" | "completion" | "embedding";
+/** `rerank`: LiteLLM's `/v1/rerank`, whose internal form is Cohere's rerank request and answer. */
+export type Endpoint = "chat" | "completion" | "embedding" | "rerank";
 
 /** A deployment as the request path calls it: secrets resolved, provider prefix split off. */
 export interface UpstreamTarget {
@@ -21,6 +22,10 @@ export interface UpstreamRequest {
   method: "POST" | "GET";
   headers: Record<string, string>;
   body: string;
+  /** Headers that take async work (a SigV4 signature, an OAuth token): added by the caller just before sending. */
+  authorize?: () => Promise<Record<string, string>>;
+  /** A successful stream's binary framing (AWS's event stream) turned into text lines for the stream translator. */
+  decodeStream?: (chunks: AsyncIterable<Buffer>) => AsyncIterable<Buffer>;
 }
 
 /** LiteLLM's exception classes; the router's retry policy and fallbacks key on these. */
@@ -78,6 +83,13 @@ export interface Provider {
    */
   passthrough?: boolean;
   endpoints: readonly Endpoint[];
+  /**
+   * Once per deployment at load, never per request: its params with the provider's environment defaults filled
+   * in as LiteLLM reads them (key variable, base URL, API version, region …).
+   */
+  configure?(params: LitellmParams, env: Record<string, string | undefined>): LitellmParams;
+  /** OpenAI request fields this provider does not take: dropped with `drop_params`, else a 400 naming them. */
+  unsupportedParams?: readonly string[];
   /** Client APIs this provider speaks natively (anthropic → messages, openai → responses); others are translated. */
   native?: Partial<Record<"messages" | "responses", NativeApi>>;
   buildRequest(endpoint: Endpoint, body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;

@@ -44,6 +44,8 @@ function nativeHeaders(target: UpstreamTarget, headers: IncomingHttpHeaders): Re
 export const anthropic: Provider = {
   prefixes: ["anthropic"],
   endpoints: ["chat"],
+  configure: (params, env) => ({ ...params, api_key: params.api_key ?? env.ANTHROPIC_API_KEY, api_base: params.api_base ?? env.ANTHROPIC_API_BASE ?? env.ANTHROPIC_BASE_URL }),
+  unsupportedParams: ["logit_bias", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty", "seed"],
   native: {
     messages: {
       buildRequest: (body, target, stream, headers) => ({

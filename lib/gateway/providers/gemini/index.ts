@@ -45,6 +45,8 @@ function fromParts(parts: Part[] = []): { text: string; calls: ToolCall[] } {
 export const gemini: Provider = {
   prefixes: ["gemini"],
   endpoints: ["chat", "embedding"],
+  configure: (params, env) => ({ ...params, api_key: params.api_key ?? env.GEMINI_API_KEY ?? env.GOOGLE_API_KEY, api_base: params.api_base ?? env.GEMINI_API_BASE }),
+  unsupportedParams: ["logit_bias", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty", "seed"],
 
   buildRequest(endpoint, body, target, stream) {
     const base = `${(target.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "")}/v1beta/models/${target.model}`;

@@ -19,6 +19,7 @@ function options(body: Body) {
 export const ollama: Provider = {
   prefixes: ["ollama", "ollama_chat"],
   endpoints: ["chat", "completion", "embedding"],
+  configure: (params, env) => ({ ...params, api_base: params.api_base ?? env.OLLAMA_API_BASE }),
 
   buildRequest(endpoint, body, target, stream) {
     const base = (target.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "");
