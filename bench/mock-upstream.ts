@@ -22,9 +22,26 @@ const ANTHROPIC_STREAM = [
   event("message_stop", {}),
 ].join("");
 
-type Mode = "json" | "sse" | "anthropic-sse" | "delayed";
+/** The same answer as OpenAI's Responses API streams it (POST /v1/responses). */
+const RESPONSES_STREAM = (() => {
+  let seq = 0;
+  const ev = (type: string, data: object) => event(type, { sequence_number: seq++, ...data });
+  const words = ["Hello", "!", " How", " can", " I", " help", "?"];
+  const ids = { item_id: "msg_mock", output_index: 0, content_index: 0 };
+  const item = { id: "msg_mock", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: words.join(""), annotations: [] }] };
+  const response = { id: "resp_mock", object: "response", created_at: 1700000000, model: "gpt-4o-mini", status: "in_progress", output: [] as object[], usage: null as object | null };
+  return ev("response.created", { response }) + ev("response.in_progress", { response }) +
+    ev("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } }) +
+    ev("response.content_part.added", { ...ids, part: { type: "output_text", text: "", annotations: [] } }) +
+    words.map((delta) => ev("response.output_text.delta", { ...ids, delta })).join("") +
+    ev("response.output_text.done", { ...ids, text: words.join("") }) + ev("response.content_part.done", { ...ids, part: item.content[0]! }) +
+    ev("response.output_item.done", { output_index: 0, item }) +
+    ev("response.completed", { response: { ...response, status: "completed", output: [item], usage: { input_tokens: 9, output_tokens: 7, total_tokens: 16 } } });
+})();
 
-/** mode "json": whole answers; "sse": every chat as a stream; "anthropic-sse": every call as a Messages stream; "delayed": first chunk after `delayMs`. */
+type Mode = "json" | "sse" | "anthropic-sse" | "responses-sse" | "delayed";
+
+/** mode "json": whole answers; "sse": every chat as a stream; "anthropic-sse": every call as a Messages stream; "responses-sse": as a Responses event stream; "delayed": first chunk after `delayMs`. */
 export function startMockUpstream(port: number, mode: Mode, delayMs = 50): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     req.resume();
@@ -33,6 +50,7 @@ export function startMockUpstream(port: number, mode: Mode, delayMs = 50): Promi
       res.writeHead(200, { "content-type": "text/event-stream" });
       if (mode === "sse") return res.end(STREAM);
       if (mode === "anthropic-sse") return res.end(ANTHROPIC_STREAM);
+      if (mode === "responses-sse") return res.end(RESPONSES_STREAM);
       res.flushHeaders();
       setTimeout(() => {
         res.write(chunk("first"));

@@ -1,6 +1,7 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
 // ratio for whole and streamed chat, a 3-deployment group, streamed Anthropic Messages (translated and native),
+// streamed OpenAI Responses (bridged and native),
 // added latency at a fixed 1,000 RPS, time to first
 // streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
 // logs journaled and batched into Postgres, metrics — on a second gateway, with the Postgres connections it held
@@ -24,9 +25,10 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
 const CONNECTIONS = Number(args.connections);
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, upstreamAnthropic: 18086, floorAnthropic: 18087, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095 };
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, upstreamAnthropic: 18086, floorAnthropic: 18087, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095, upstreamResponses: 18096, floorResponses: 18097 };
 const POOL_LIMIT = 10;
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
+const RESPONSES_BODY = (model: string) => JSON.stringify({ model, input: "Hello!", stream: true, store: false });
 const MESSAGES_BODY = (model: string) => JSON.stringify({ model, max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] });
 const children: ResultPromise[] = [];
 const services: { stop(): Promise<void> }[] = [];
@@ -40,12 +42,14 @@ async function main() {
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floor), `http://127.0.0.1:${PORTS.upstream}`]);
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorSse), `http://127.0.0.1:${PORTS.upstreamSse}`]);
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorAnthropic), `http://127.0.0.1:${PORTS.upstreamAnthropic}`]);
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstreamResponses), "responses-sse"]);
+  spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorResponses), `http://127.0.0.1:${PORTS.upstreamResponses}`]);
   await bundleGateway();
   writeFileSync(join(work, "config.yaml"), gatewayConfig());
   spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "config.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.gateway), "--num_workers", "1"], {
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.health), LITELLM_MODE: "PRODUCTION",
   });
-  await Promise.all([PORTS.floor, PORTS.floorSse, PORTS.floorAnthropic].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
+  await Promise.all([PORTS.floor, PORTS.floorSse, PORTS.floorAnthropic, PORTS.floorResponses].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
   await waitHttp(`http://127.0.0.1:${PORTS.health}/health/readiness`, true);
   const floor = `http://127.0.0.1:${PORTS.floor}/v1/chat/completions`;
   const gateway = `http://127.0.0.1:${PORTS.gateway}/v1/chat/completions`;
@@ -69,6 +73,12 @@ async function main() {
   await measure("gatekit gateway, OpenAI-format upstream (translated)", "messages stream", messages, "bench-stream", floorSse, KEY, MESSAGES_BODY("bench-stream"));
   const floorAnthropic = await measure("node passthrough (floor)", "messages stream", `http://127.0.0.1:${PORTS.floorAnthropic}/v1/messages`, "bench-anthropic", undefined, KEY, MESSAGES_BODY("bench-anthropic"));
   await measure("gatekit gateway, Anthropic-format upstream (native)", "messages stream", messages, "bench-anthropic", floorAnthropic, KEY, MESSAGES_BODY("bench-anthropic"));
+  // OpenAI Responses, streamed: bridged from an OpenAI-compatible chat stream (hosted_vllm/, floor: the chat
+  // stream's), and relayed from an openai/ upstream speaking it (floor: the same bytes through the passthrough).
+  const responses = `http://127.0.0.1:${PORTS.gateway}/v1/responses`;
+  await measure("gatekit gateway, chat upstream (bridged)", "responses stream", responses, "bench-bridged-stream", floorSse, KEY, RESPONSES_BODY("bench-bridged-stream"));
+  const floorResponses = await measure("node passthrough (floor)", "responses stream", `http://127.0.0.1:${PORTS.floorResponses}/v1/responses`, "bench-responses", undefined, KEY, RESPONSES_BODY("bench-responses"));
+  await measure("gatekit gateway, Responses upstream (native)", "responses stream", responses, "bench-responses", floorResponses, KEY, RESPONSES_BODY("bench-responses"));
 
   const fixed = { floor: await fixedRate(floor), gateway: await fixedRate(gateway) };
   const ttfb = await firstChunk();
@@ -91,7 +101,9 @@ async function main() {
 function gatewayConfig(): string {
   const dep = (name: string, port: number, extra = "") => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
   const anthropic = `  - model_name: bench-anthropic\n    litellm_params: { model: anthropic/claude-mock, api_base: "http://127.0.0.1:${PORTS.upstreamAnthropic}", api_key: bench-key }\n`;
-  return `model_list:\n${anthropic}${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
+  // hosted_vllm/: an OpenAI-compatible chat server without the Responses API, so /v1/responses is bridged
+  const bridged = `  - model_name: bench-bridged-stream\n    litellm_params: { model: hosted_vllm/gpt-4o-mini, api_base: "http://127.0.0.1:${PORTS.upstreamSse}/v1" }\n`;
+  return `model_list:\n${anthropic}${bridged}${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-responses", PORTS.upstreamResponses)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
 }
 
 async function startUpstreams(): Promise<string> {

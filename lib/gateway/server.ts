@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { createAlerts } from "./alerts/index.ts";
 import { SURFACES } from "./api/index.ts";
 import { listModels, retrieveModel } from "./api/models.ts";
+import { storedResponse } from "./api/responses.ts";
 import { createAuth } from "./auth.ts";
 import { setStoredDeployments, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
 import { GatewayError } from "./errors.ts";
@@ -27,6 +28,7 @@ import { ResponseCache } from "./state/cache.ts";
 import { adminRoutes, openState, type State } from "./state/index.ts";
 import type { ModelStore } from "./state/models.ts";
 import { RateLimiter } from "./state/limits.ts";
+import { MemoryResponseStore, PgResponseStore } from "./state/responses.ts";
 import { SharedRedis } from "./state/redis.ts";
 import { uiRoutes } from "./ui/index.ts";
 import { Upstreams } from "./upstream.ts";
@@ -65,6 +67,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     cache: config.cache && redis ? new ResponseCache(redis, config.cache) : undefined,
     alerts: config.alerting ? createAlerts(config.alerting, logger, cluster.isWorker ? "primary" : "slack") : undefined,
     upstreams: new Upstreams(),
+    responses: state ? new PgResponseStore(state.pool, undefined, (e) => logger.error({ error: e.message }, "expired stored Responses could not be purged")) : new MemoryResponseStore(),
     targetOf: (d) => targets.get(d) ?? targets.set(d, { provider: d.provider, model: d.model, params: d.params }).get(d)!,
     deploymentStates: new Map(),
   };
@@ -95,6 +98,9 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   const prefixed: [string, (c: Call, rest: string) => Promise<void> | void][] = [
     ["GET /v1/models/", async (c, id) => json(c, retrieveModel(config, await authenticated(c), id))],
     ["GET /models/", async (c, id) => json(c, retrieveModel(config, await authenticated(c), id))],
+    ...(["GET", "DELETE"] as const).flatMap((method) => ["/v1/responses/", "/responses/"].map((path) => [
+      `${method} ${path}`, async (c: Call, id: string) => json(c, await storedResponse(svc.responses, await authenticated(c), id, method)),
+    ] as [string, (c: Call, rest: string) => Promise<void>])),
   ];
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -174,6 +180,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     retire: async () => state?.retire(),
     close: async () => {
       timers.forEach(clearInterval);
+      svc.responses?.close();
       await svc.alerts?.close();
       redis?.close();
       await svc.upstreams.close();

@@ -43,7 +43,7 @@ it("migrates once Postgres is up, and keys work from then on", async () => {
   const versions = (await client.query(`SELECT version FROM gatekit_migrations ORDER BY version`)).rows.map((r) => r.version);
   await client.end();
   expect(chat.status).toBe(200);
-  expect(versions).toEqual([1, 2, 3]);
+  expect(versions).toEqual([1, 2, 3, 4]);
   await gw.stop();
   gw = undefined;
 }, 120_000);

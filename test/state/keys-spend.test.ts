@@ -47,7 +47,7 @@ beforeAll(async () => {
   const pools = Array.from({ length: 4 }, () => createPool(db.url, { max: 1, connectionTimeoutMs: 5000 }));
   const applied = await Promise.all(pools.map((p) => migrate(p)));
   await Promise.all(pools.map((p) => p.end()));
-  expect(applied.flat()).toEqual([1, 2, 3]); // four concurrent starters, each migration applied once
+  expect(applied.flat()).toEqual([1, 2, 3, 4]); // four concurrent starters, each migration applied once
   gw = await startGateway({
     model_list: [
       { model_name: "gpt-4o-mini", litellm_params: { model: "openai/gpt-4o-mini", api_base: upstream.url } },

@@ -49,13 +49,25 @@ function anthropic(req: http.IncomingMessage, res: http.ServerResponse, body: Js
   if (fail === "429") return send(429, { type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { "retry-after": "7" });
   if (fail === "400") return send(400, { type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 250000 tokens > 200000 maximum" } });
   if (fail === "529") return send(529, { type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
-  const wantsTool = body.tools?.length && !body.messages.some((m: Json) => m.content.some((b: Json) => b.type === "tool_result"));
+  // A tool is called when one is offered for a question about the weather (agents offer tools on every turn).
+  const wantsTool = body.tools?.length && /weather/i.test(JSON.stringify(body.messages)) && !body.messages.some((m: Json) => m.content.some((b: Json) => b.type === "tool_result"));
   const reply = `system=${body.system ?? ""}; said=${body.messages.at(-1).content.map((b: Json) => b.text ?? b.content).join("")}`;
   if (!body.stream) {
     const content = wantsTool ? [{ type: "tool_use", id: "toolu_1", name: body.tools[0].name, input: { city: "Paris" } }] : [{ type: "text", text: reply }];
     return send(200, { id: "msg_1", type: "message", role: "assistant", content, stop_reason: wantsTool ? "tool_use" : "end_turn", usage: { input_tokens: 12, output_tokens: 5 } });
   }
   const ev = (type: string, data: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  if (wantsTool) {
+    return sse(res, [
+      ev("message_start", { message: { id: "msg_1", usage: { input_tokens: 12, output_tokens: 0 } } }),
+      ev("content_block_start", { index: 0, content_block: { type: "tool_use", id: "toolu_1", name: body.tools[0].name, input: {} } }),
+      ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '{"city":' } }),
+      ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: '"Paris"}' } }),
+      ev("content_block_stop", { index: 0 }),
+      ev("message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 9 } }),
+      ev("message_stop", {}),
+    ]);
+  }
   sse(res, [
     ev("message_start", { message: { id: "msg_1", usage: { input_tokens: 12, output_tokens: 0 } } }),
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),

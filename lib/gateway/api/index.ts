@@ -4,6 +4,7 @@ import { completions } from "./completions.ts";
 import { embeddings } from "./embeddings.ts";
 import { messages } from "./messages.ts";
 import { rerank } from "./rerank.ts";
+import { responses } from "./responses.ts";
 import type { Surface } from "./surface.ts";
 
-export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages, rerank];
+export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages, responses, rerank];

@@ -3,7 +3,10 @@
 // interface speaks — and the internal answer and stream back into its wire format, and renders errors in its
 // own shape. The pipeline (lib/gateway/pipeline) calls this interface and never knows which API it serves.
 import type { IncomingHttpHeaders } from "node:http";
+import type { Caller } from "../auth.ts";
 import type { GatewayError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ResponseStore } from "../state/responses.ts";
 import type { Endpoint } from "../providers/types.ts";
 
 export type Body = Record<string, unknown>;
@@ -25,6 +28,17 @@ export interface Parsed {
   internal(): Body;
   /** Request headers a native relay forwards (e.g. `anthropic-beta`). */
   headers: IncomingHttpHeaders;
+  /** Set by a surface that keeps answers (Responses `store`): a whole answer in this API's format, just before it is sent. */
+  answered?(text: string): void;
+  /** Set with `answered`: the text of a relayed stream, chunk by chunk. */
+  relayed?(text: string): void;
+}
+
+/** What a surface's `prepare` may use: the caller and the gateway's stores. */
+export interface SurfaceContext {
+  caller: Caller;
+  logger: Logger;
+  responses?: ResponseStore;
 }
 
 /** Internal `chat.completion.chunk` objects (from a provider's StreamTranslator or a mock) → this API's stream text. */
@@ -49,6 +63,8 @@ export interface Surface {
   callType: string;
   /** Parses and type-checks the body; a GatewayError (400) naming the field when it is wrong. */
   parse(body: Body, headers: IncomingHttpHeaders): Parsed;
+  /** Work that needs the caller or the gateway's state, after admission and before the cache (Responses: `previous_response_id`). */
+  prepare?(parsed: Parsed, ctx: SurfaceContext): Promise<void>;
   /** The internal whole answer → this API's answer. */
   render(answer: Body, parsed: Parsed): Body;
   stream(parsed: Parsed): StreamRenderer;

@@ -19,7 +19,8 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
   const parsed = call.parsed!;
   if (d.params.mock_response !== undefined) return answerMock(call, surface, parsed, d.params.mock_response);
   const provider = providerFor(d.provider);
-  const nativeApi = provider && !surface.internalFormat ? provider.native?.[surface.api as keyof NonNullable<Provider["native"]>] : undefined;
+  const offered = provider && !surface.internalFormat ? provider.native?.[surface.api as keyof NonNullable<Provider["native"]>] : undefined;
+  const nativeApi = offered && (!offered.prefixes || offered.prefixes.includes(d.provider)) ? offered : undefined;
   if (!provider || (!nativeApi && !provider.endpoints.includes(surface.endpoint))) {
     throw badRequest(`Provider ${d.provider} is not supported for ${surface.endpoint} by this gateway (supported: ${knownPrefixes().join(", ")})`);
   }
@@ -44,7 +45,7 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
   if (parsed.stream) {
     // An OpenAI-compatible upstream needs no translation, only its chunks parsed, for a surface of another format.
     const translator = relay ? undefined : provider.passthrough ? openaiChunks() : provider.streamTranslator(target, parsed.internal());
-    await (translator ? translateStream(call, surface, parsed, translator, up.body, t0) : relayStream(call, surface, up.body, t0)).catch(bodyFailed);
+    await (translator ? translateStream(call, surface, parsed, translator, up.body, t0) : relayStream(call, surface, parsed, up.body, t0)).catch(bodyFailed);
     return undefined;
   }
   const bytes = Buffer.from(await up.body.arrayBuffer().catch(bodyFailed));
@@ -53,18 +54,20 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
     if (!looksLikeJson(bytes)) throw notJson(d);
     const text = bytes.toString();
     surface.scanUsage(text, call);
+    parsed.answered?.(text);
     send(call, 200, bytes);
     return text;
   }
   const answer = provider.parseResponse(surface.endpoint, parseUpstream(bytes, d), target, parsed.internal());
   readUsage(call, answer.usage);
   const text = JSON.stringify(surface.render(answer, parsed));
+  parsed.answered?.(text);
   send(call, 200, text);
   return text;
 }
 
 /** The upstream's bytes as they came; usage read from a short tail so that a field split across chunks is still found. */
-async function relayStream(call: Call, surface: Surface, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
+async function relayStream(call: Call, surface: Surface, parsed: Parsed, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
   const { res } = call;
   let first = true;
   let tail = "";
@@ -74,8 +77,10 @@ async function relayStream(call: Call, surface: Surface, upstream: AsyncIterable
       startStream(call);
       first = false;
     }
-    const text = tail + chunk.toString();
+    const piece = chunk.toString();
+    const text = tail + piece;
     surface.scanUsage(text, call);
+    parsed.relayed?.(piece);
     tail = text.slice(-32);
     if (!res.write(chunk)) await drained(res);
   }
@@ -114,6 +119,7 @@ function answerMock(call: Call, surface: Surface, parsed: Parsed, text: string):
     const answer = mockAnswer(surface.endpoint, text, internal);
     readUsage(call, answer.usage);
     const out = JSON.stringify(surface.render(answer, parsed));
+    parsed.answered?.(out);
     send(call, 200, out);
     return out;
   }

@@ -12,6 +12,7 @@ import type { Router } from "../router/index.ts";
 import type { CacheControl, ResponseCache } from "../state/cache.ts";
 import type { State } from "../state/index.ts";
 import type { RateLimiter } from "../state/limits.ts";
+import type { ResponseStore } from "../state/responses.ts";
 import type { Upstreams } from "../upstream.ts";
 
 export interface Services {
@@ -25,6 +26,8 @@ export interface Services {
   cache?: ResponseCache;
   alerts?: Alerts;
   upstreams: Upstreams;
+  /** Stored Responses API answers (Postgres with a database, else this worker's memory). */
+  responses?: ResponseStore;
   /** The deployment as providers see it, made once per deployment. */
   targetOf(d: ResolvedDeployment): UpstreamTarget;
   /** litellm_deployment_state last written per deployment, so the hot path writes it only when it changes. */

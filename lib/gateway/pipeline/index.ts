@@ -22,6 +22,7 @@ export async function serve(svc: Services, surface: Surface, call: Call): Promis
   call.requestedModel = parsed.model;
   knownGroup(svc, parsed.model);
   if (call.caller.key) await admitKey(svc, call);
+  if (surface.prepare) await surface.prepare(parsed, { caller: call.caller, logger: svc.logger, responses: svc.responses });
   if (svc.cache && (await answerFromCache(svc, call))) return;
   const answer = await withFallbacks(svc, call);
   if (answer !== undefined && svc.cache && call.cacheKey) svc.cache.set(call.cacheKey, answer, call.cacheControl!);

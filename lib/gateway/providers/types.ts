@@ -68,6 +68,8 @@ export interface StreamTranslator {
  */
 export interface NativeApi {
   buildRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean, headers: IncomingHttpHeaders): UpstreamRequest;
+  /** The prefixes whose upstreams speak it, when not all of the provider's do (`openai/` has the Responses API, any OpenAI-compatible server not). */
+  prefixes?: readonly string[];
   /** The API's own token count (Anthropic's `/v1/messages/count_tokens`), when it has one. */
   tokenCountRequest?(body: Record<string, unknown>, target: UpstreamTarget, headers: IncomingHttpHeaders): UpstreamRequest;
 }

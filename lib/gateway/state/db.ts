@@ -94,6 +94,18 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE "LiteLLM_SpendLogs" ADD COLUMN status text NOT NULL DEFAULT 'success';
       CREATE INDEX "LiteLLM_SpendLogs_model_group_idx" ON "LiteLLM_SpendLogs" (model_group, "startTime");`,
   },
+  {
+    version: 4,
+    sql: `
+      -- Stored Responses API answers (store: true) for previous_response_id and GET/DELETE /v1/responses/{id};
+      -- owner is the hash of the key that made one (state/responses.ts).
+      CREATE TABLE gatekit_responses (
+        id text PRIMARY KEY, owner text NOT NULL,
+        response jsonb NOT NULL, input jsonb NOT NULL DEFAULT '[]',
+        created_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX gatekit_responses_expires_idx ON gatekit_responses (expires_at);`,
+  },
 ];
 
 /** Applies the migrations this database lacks; concurrent starters wait on the lock and find nothing to do. */

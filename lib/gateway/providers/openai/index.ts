@@ -43,6 +43,18 @@ export const openai: Provider = {
     api_key: params.api_key ?? env.OPENAI_API_KEY,
     api_base: params.api_base ?? env.OPENAI_API_BASE ?? env.OPENAI_BASE_URL,
   }),
+
+  native: {
+    // The Responses API itself: the client's body with the deployment's model and key. Only `openai/`
+    // (OpenAI, or a server that implements /v1/responses); vllm/, openai_compatible/ … are bridged.
+    responses: {
+      prefixes: ["openai"],
+      buildRequest(body, target, stream) {
+        const request = openai.buildRequest("chat", body, target, stream);
+        return { ...request, url: baseUrl(target) + "/responses" };
+      },
+    },
+  },
 };
 
 const baseUrl = (t: UpstreamTarget) => (t.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "");
