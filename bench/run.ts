@@ -1,6 +1,7 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
-// ratio for whole and streamed chat, a 3-deployment group, added latency at a fixed 1,000 RPS, time to first
+// ratio for whole and streamed chat, a 3-deployment group, streamed Anthropic Messages (translated and native),
+// added latency at a fixed 1,000 RPS, time to first
 // streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
 // logs journaled and batched into Postgres, metrics — on a second gateway, with the Postgres connections it held
 // at most, and the same path with the spend journal off on a third.
@@ -23,9 +24,10 @@ const { values: args } = parseArgs({
 const DURATION = Number(args.duration ?? (args.quick ? 2 : 10));
 const CONNECTIONS = Number(args.connections);
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095 };
+const PORTS = { upstream: 18080, upstreamSse: 18083, delayed: 18085, upstreamAnthropic: 18086, floorAnthropic: 18087, floor: 18082, floorSse: 18084, gateway: 18090, health: 18091, production: 18092, productionHealth: 18093, unjournaled: 18094, unjournaledHealth: 18095 };
 const POOL_LIMIT = 10;
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] });
+const MESSAGES_BODY = (model: string) => JSON.stringify({ model, max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] });
 const children: ResultPromise[] = [];
 const services: { stop(): Promise<void> }[] = [];
 const work = mkdtempSync(join(tmpdir(), "gatekit-bench-"));
@@ -37,12 +39,13 @@ async function main() {
   const upstream = await startUpstreams();
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floor), `http://127.0.0.1:${PORTS.upstream}`]);
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorSse), `http://127.0.0.1:${PORTS.upstreamSse}`]);
+  spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floorAnthropic), `http://127.0.0.1:${PORTS.upstreamAnthropic}`]);
   await bundleGateway();
   writeFileSync(join(work, "config.yaml"), gatewayConfig());
   spawn("node", ["dist/gateway/gateway.mjs", "--config", join(work, "config.yaml"), "--host", "127.0.0.1", "--port", String(PORTS.gateway), "--num_workers", "1"], {
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(PORTS.health), LITELLM_MODE: "PRODUCTION",
   });
-  await Promise.all([PORTS.floor, PORTS.floorSse].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
+  await Promise.all([PORTS.floor, PORTS.floorSse, PORTS.floorAnthropic].map((p) => waitHttp(`http://127.0.0.1:${p}/v1/models`)));
   await waitHttp(`http://127.0.0.1:${PORTS.health}/health/readiness`, true);
   const floor = `http://127.0.0.1:${PORTS.floor}/v1/chat/completions`;
   const gateway = `http://127.0.0.1:${PORTS.gateway}/v1/chat/completions`;
@@ -50,9 +53,9 @@ async function main() {
   const rssBefore = rssMb(workerPid);
 
   const rows: Row[] = [];
-  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY) => {
-    await load(url, model, 1, key); // warm-up
-    const r = { target, mode, ...(await load(url, model, DURATION, key)) };
+  const measure = async (target: string, mode: string, url: string, model: string, floorRow?: Row, key = KEY, body?: string) => {
+    await load(url, model, 1, key, body); // warm-up
+    const r = { target, mode, ...(await load(url, model, DURATION, key, body)) };
     rows.push(floorRow ? { ...r, ratio: r.rps / floorRow.rps } : r);
     return r;
   };
@@ -61,6 +64,11 @@ async function main() {
   await measure("gatekit gateway, group of 3", "chat", gateway, "bench3", floorJson);
   const floorSse = await measure("node passthrough (floor)", "chat stream", `http://127.0.0.1:${PORTS.floorSse}/v1/chat/completions`, "bench-stream");
   await measure("gatekit gateway", "chat stream", gateway, "bench-stream", floorSse);
+  // Anthropic Messages, streamed: translated from the OpenAI-format stream above, and relayed from an Anthropic-format one.
+  const messages = `http://127.0.0.1:${PORTS.gateway}/v1/messages`;
+  await measure("gatekit gateway, OpenAI-format upstream (translated)", "messages stream", messages, "bench-stream", floorSse, KEY, MESSAGES_BODY("bench-stream"));
+  const floorAnthropic = await measure("node passthrough (floor)", "messages stream", `http://127.0.0.1:${PORTS.floorAnthropic}/v1/messages`, "bench-anthropic", undefined, KEY, MESSAGES_BODY("bench-anthropic"));
+  await measure("gatekit gateway, Anthropic-format upstream (native)", "messages stream", messages, "bench-anthropic", floorAnthropic, KEY, MESSAGES_BODY("bench-anthropic"));
 
   const fixed = { floor: await fixedRate(floor), gateway: await fixedRate(gateway) };
   const ttfb = await firstChunk();
@@ -82,11 +90,13 @@ async function main() {
 
 function gatewayConfig(): string {
   const dep = (name: string, port: number, extra = "") => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1"${extra} }\n`;
-  return `model_list:\n${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
+  const anthropic = `  - model_name: bench-anthropic\n    litellm_params: { model: anthropic/claude-mock, api_base: "http://127.0.0.1:${PORTS.upstreamAnthropic}", api_key: bench-key }\n`;
+  return `model_list:\n${anthropic}${dep("bench", PORTS.upstream)}${dep("bench-stream", PORTS.upstreamSse)}${dep("bench-delayed", PORTS.delayed)}${[1, 2, 3].map((w) => dep("bench3", PORTS.upstream, `, weight: ${w}`)).join("")}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`;
 }
 
 async function startUpstreams(): Promise<string> {
   spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.delayed), "delayed"]);
+  spawn("tsx", ["bench/mock-upstream.ts", String(PORTS.upstreamAnthropic), "anthropic-sse"]);
   const conf = new URL("../../shared/bench/mock-upstream.nginx.conf", import.meta.url).pathname;
   const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
   if (nginx && existsSync(conf)) {
@@ -129,7 +139,7 @@ router_settings: { redis_host: 127.0.0.1, redis_port: ${redis.port}, redis_passw
     LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(healthPort), LITELLM_MODE: "PRODUCTION",
     DATABASE_URL: db.url, REDIS_PASSWORD: redis.password, GATEKIT_SPEND_JOURNAL_DIR: journal,
   });
-  await waitHttp(`http://127.0.0.1:${healthPort}/health/readiness`, true);
+  await waitHttp(`http://127.0.0.1:${healthPort}/health/readiness`, true, 60_000); // migrations first
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;
   const generated = await fetch(`http://127.0.0.1:${port}/key/generate`, {
     method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ key_alias: "bench", rpm_limit: 1_000_000_000 }),
@@ -163,8 +173,8 @@ async function countRows(db: TestPostgres, sql: string): Promise<number> {
 }
 
 /** One load run in a separate process: wrk when installed, else autocannon's CLI. */
-async function load(url: string, model: string, seconds: number, key = KEY): Promise<Omit<Row, "target" | "mode">> {
-  const body = BODY.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
+async function load(url: string, model: string, seconds: number, key = KEY, payload?: string): Promise<Omit<Row, "target" | "mode">> {
+  const body = payload ?? BODY.replace('"bench"', model.endsWith("-stream") ? `"${model}", "stream": true` : `"${model}"`);
   if (existsSync("/usr/bin/wrk")) {
     const script = join(work, "chat.lua");
     writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${key}"\nwrk.body='${body}'\n`);

@@ -1,5 +1,5 @@
 // Who is calling: the master key (constant-time compare of SHA-256 digests) or a virtual key from the key
-// store, presented as `Authorization: Bearer` or `x-litellm-api-key`.
+// store, presented as `Authorization: Bearer`, `x-litellm-api-key`, or `x-api-key` (Anthropic's header).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { GatewayError } from "./errors.ts";
@@ -19,7 +19,7 @@ const digest = (key: string) => createHash("sha256").update(key).digest();
 export function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (header) return header.startsWith("Bearer ") ? header.slice(7).trim() : header.trim();
-  const alt = req.headers["x-litellm-api-key"];
+  const alt = req.headers["x-litellm-api-key"] ?? req.headers["x-api-key"];
   return typeof alt === "string" ? alt.replace(/^Bearer /, "").trim() : undefined;
 }
 
@@ -32,7 +32,7 @@ export function createAuth(masterKey: string | undefined, keys?: KeyStore) {
   return function authenticate(req: IncomingMessage): Caller | Promise<Caller> {
     if (!master) return open;
     const key = presentedKey(req);
-    if (!key) throw new GatewayError(401, "AuthenticationError", "No api key passed in. Pass it as 'Authorization: Bearer <key>' or 'x-litellm-api-key'.");
+    if (!key) throw new GatewayError(401, "AuthenticationError", "No api key passed in. Pass it as 'Authorization: Bearer <key>', 'x-litellm-api-key' or 'x-api-key'.");
     const hashed = digest(key);
     if (timingSafeEqual(hashed, master)) return admin;
     // LiteLLM's refusal, before any database query; the message never echoes the key.

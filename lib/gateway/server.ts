@@ -15,6 +15,7 @@ import { createMetrics, registerWorkerMetrics, type Metrics } from "./metrics.ts
 import { opsRoutes } from "./ops.ts";
 import type { GatewayOptions } from "./options.ts";
 import type { Call, Services } from "./pipeline/context.ts";
+import { countTokens } from "./pipeline/count-tokens.ts";
 import { serve } from "./pipeline/index.ts";
 import { probe } from "./pipeline/probe.ts";
 import { record } from "./pipeline/record.ts";
@@ -73,6 +74,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
 
   const routes: Record<string, Handler> = {
     ...Object.fromEntries(SURFACES.flatMap((surface) => surface.paths.map((path) => [`POST ${path}`, (c: Call) => serve(svc, surface, c)]))),
+    "POST /v1/messages/count_tokens": (c) => countTokens(svc, c),
     "GET /v1/models": async (c) => json(c, listModels(config, await authenticated(c))),
     "GET /models": async (c) => json(c, listModels(config, await authenticated(c))),
     "GET /health": health,

@@ -60,6 +60,7 @@ function resolveDocker({ name, spec }: DockerEnvironment): DockerDeployment {
     networks: [
       { key: "public", name: nets.public, internal: false },
       { key: "internal", name: nets.internal, internal: true },
+      ...(["postgres", "redis"] as const).filter((s) => place.docker![`${s}HostPort`]).map((s) => ({ key: `${s}_host`, name: hostNetwork(nets, s), internal: false })),
     ],
     // A retained volume is not a resource of the stack: Docker creates it on first use and a destroy keeps it.
     managedVolumes: spec.postgres.retain_volume ? [] : [{ key: "postgres_data", name: spec.postgres.volume }],
@@ -115,6 +116,12 @@ function networkNames(name: string, spec: DockerSpec) {
   return { public: spec.networks.public ?? `gatekit-${name}-public`, internal: spec.networks.internal ?? `gatekit-${name}-internal` };
 }
 
+/**
+ * The engine publishes no port of a container that is on internal networks only: a data service with a host port
+ * also joins a network of its own, with nothing else on it, that the port is published from.
+ */
+const hostNetwork = (nets: { internal: string }, service: "postgres" | "redis") => `${nets.internal}-${service}-host`;
+
 function probe(test: string[], h: { interval: number; timeout: number; start_period: number; retries: number }): HealthProbe {
   return { test, intervalSeconds: h.interval, timeoutSeconds: h.timeout, startPeriodSeconds: h.start_period, retries: h.retries };
 }
@@ -144,7 +151,7 @@ function postgresService(name: string, spec: Spec, place: Placement): ServiceMod
     volumes: [],
     tmpfs: ["/tmp", "/var/run/postgresql"],
     files: [],
-    networks: d ? [{ name: d.nets.internal, aliases: ["postgres"] }] : [],
+    networks: d ? [{ name: d.nets.internal, aliases: ["postgres"] }, ...(d.postgresHostPort ? [{ name: hostNetwork(d.nets, "postgres"), aliases: [] }] : [])] : [],
     memoryBytes: pg.memory_limit,
     ...hardened(pg.hardening, DATA_USER),
     dependsOn: [],
@@ -168,7 +175,7 @@ function redisService(name: string, spec: Spec, place: Placement): ServiceModel 
     volumes: [],
     tmpfs: ["/tmp"],
     files: [],
-    networks: d ? [{ name: d.nets.internal, aliases: ["redis"] }] : [],
+    networks: d ? [{ name: d.nets.internal, aliases: ["redis"] }, ...(d.redisHostPort ? [{ name: hostNetwork(d.nets, "redis"), aliases: [] }] : [])] : [],
     memoryBytes: r.memory_limit,
     ...hardened(r.hardening, DATA_USER),
     dependsOn: [],

@@ -11,7 +11,9 @@ describe("npm run bench", () => {
     expect(out.rows.map((row: { target: string; mode: string }) => `${row.target}/${row.mode}`)).toEqual([
       "node passthrough (floor)/chat", "gatekit gateway/chat", "gatekit gateway, group of 3/chat",
       "node passthrough (floor)/chat stream", "gatekit gateway/chat stream",
+      "gatekit gateway, OpenAI-format upstream (translated)/messages stream", "node passthrough (floor)/messages stream", "gatekit gateway, Anthropic-format upstream (native)/messages stream",
       "gatekit production path, master key/chat", "gatekit production path, virtual key + rpm limit/chat",
+      "gatekit production path, virtual key + rpm limit, no spend journal/chat",
     ]);
     for (const row of out.rows) {
       expect(row.rps).toBeGreaterThan(0);

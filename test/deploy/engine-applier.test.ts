@@ -96,6 +96,14 @@ describe("the engine applier, as the provider", () => {
     expect(e!.message).toMatch(/memory_swap reads back as (128|-1), the stack leaves it unset/);
   }, 60_000);
 
+  it("refuses a port published from a container on internal networks only: the engine publishes none", async () => {
+    const internal = { name: `${prefix}-internal`, internal: true };
+    const svc = service("unpublished", { networks_advanced: [{ name: "${docker_network.internal.name}", aliases: [] }], ports: [{ internal: 5432, external: 45432, ip: "127.0.0.1" }] });
+    const e = await failure(apply({ resource: { docker_network: { internal }, docker_container: { svc } } }));
+    expect(e?.cause).toBeInstanceOf(WouldDrift);
+    expect(e!.message).toContain("ports: 127.0.0.1:45432->5432 reads back unpublished");
+  }, 60_000);
+
   it("lifecycle.ignore_changes is honoured: the same container with memory_swap ignored is applied", async () => {
     const { memory_swap: _, ...unset } = service("ignored");
     await apply({ resource: { docker_container: { ignored: { ...unset, lifecycle: { ignore_changes: ["memory_swap"] } } } } });

@@ -47,6 +47,14 @@ describe.each(stacks.map((s) => [s.env.name, s] as const))("stack %s", (_name, {
     }
   });
 
+  it("publishes ports only from containers on a network that is not internal (the engine publishes none from internal ones)", () => {
+    const networks = Object.values(json.resource.docker_network as Record<string, Json>);
+    const internal = new Set(networks.filter((n) => n.internal).map((n) => n.name));
+    for (const [key, c] of running.filter(([, c]) => c.ports?.length)) {
+      expect((c.networks_advanced as Json[]).some((n) => !internal.has(n.name)), key).toBe(true);
+    }
+  });
+
   it("waits only on containers with a health check, and keeps must_run only on containers it starts", () => {
     for (const [key, c] of running) {
       if (c.wait) expect(c.healthcheck?.test?.length, key).toBeGreaterThan(0);

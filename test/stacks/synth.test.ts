@@ -39,7 +39,10 @@ describe.each(["dev", "staging", "prod"] as const)("stack %s", (name) => {
     const networks: Json = json.resource.docker_network;
     expect(networks.network_internal.internal).toBe(true);
     expect(networks.network_public.internal).toBe(false);
-    expect(containers.postgres.networks_advanced).toEqual([{ name: networks.network_internal.name, aliases: ["postgres"] }]);
+    // A host port is published from a network of Postgres' own (none is from an internal network).
+    const own = spec.postgres.host_port ? [{ name: networks.network_postgres_host.name, aliases: [] }] : [];
+    expect(containers.postgres.networks_advanced).toEqual([{ name: networks.network_internal.name, aliases: ["postgres"] }, ...own]);
+    if (spec.postgres.host_port) expect(networks.network_postgres_host.internal).toBe(false);
     expect(containers.gateway_1.networks_advanced.map((n: Json) => n.name)).toEqual([networks.network_public.name, networks.network_internal.name]);
   });
 

@@ -384,6 +384,7 @@ interface Inspect {
   State: { Running: boolean; Health?: { Status: string } };
   HostConfig: { Memory: number; MemorySwap: number; ReadonlyRootfs: boolean; RestartPolicy: { Name: string; MaximumRetryCount: number }; Tmpfs?: Record<string, string> | null; NetworkMode: string; Privileged: boolean; PublishAllPorts: boolean; AutoRemove: boolean; CpuShares: number };
   Config: { User: string };
+  NetworkSettings?: { Ports?: unknown };
 }
 
 /**
@@ -414,6 +415,12 @@ async function refuseDrift(ctx: Context, body: Json, inspect: Inspect): Promise<
     const [configured, actual] = [body[attribute] ?? unset, read(inspect)];
     if (JSON.stringify(configured) === JSON.stringify(actual)) continue;
     drift.push(`${attribute} reads back as ${JSON.stringify(actual)}, the stack ${body[attribute] === undefined ? "leaves it unset" : `sets ${JSON.stringify(configured)}`}`);
+  }
+  // The provider reads ports back from NetworkSettings.Ports: a binding the engine did not make is a replacement.
+  const published = (inspect.NetworkSettings?.Ports ?? {}) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+  for (const p of (body.ports ?? []) as Json[]) {
+    const bound = (published[`${p.internal}/${p.protocol ?? "tcp"}`] ?? []).some((b) => b.HostPort === String(p.external) && (!p.ip || b.HostIp === p.ip));
+    if (!bound) drift.push(`ports: ${p.ip ?? ""}:${p.external}->${p.internal} reads back unpublished (the engine publishes no port of a container on internal networks only)`);
   }
   const mustRun = body.must_run !== false;
   if (mustRun && !inspect.State.Running) drift.push("must_run is true but the container is not running: the next refresh deletes it and the plan creates it again");

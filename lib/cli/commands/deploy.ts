@@ -59,7 +59,8 @@ export async function runStack(action: Action, args: string[]): Promise<number> 
   // checkProvider's `terraform init` has installed the providers (registry or mirror) and written the stack's lock
   // file; cdktf's own lock step would ask the registry again, and fails where only a mirror is reachable.
   const cdktf = await execa("npx", ["cdktf", action, env.name, "--skip-synth", "--skip-provider-lock", "--auto-approve", "--output", values.out], {
-    env: { ...stackInputs(env, vars), CI: "1" }, stdio: "inherit", reject: false,
+    // CHECKPOINT_DISABLE: no version check against HashiCorp's servers (air-gapped hosts log an error for it).
+    env: { ...stackInputs(env, vars), CI: "1", CHECKPOINT_DISABLE: "1" }, stdio: "inherit", reject: false,
   });
   return cdktf.exitCode === 0 ? 0 : 1;
 }

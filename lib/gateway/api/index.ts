@@ -2,6 +2,7 @@
 import { chat } from "./chat.ts";
 import { completions } from "./completions.ts";
 import { embeddings } from "./embeddings.ts";
+import { messages } from "./messages.ts";
 import type { Surface } from "./surface.ts";
 
-export const SURFACES: readonly Surface[] = [chat, completions, embeddings];
+export const SURFACES: readonly Surface[] = [chat, completions, embeddings, messages];

@@ -30,9 +30,17 @@ export async function probe(svc: Services, d: ResolvedDeployment): Promise<Probe
       const error = provider.mapError(up.statusCode, text, up.headers);
       return { ms, errorClass: error.errorClass, error: `${up.statusCode} ${error.message.slice(0, 200)}` };
     }
-    const total = /"total_tokens":\s*(\d+)/.exec(text) ?? /"totalTokenCount":\s*(\d+)/.exec(text);
-    return { ms, tokens: total ? Number(total[1]) : undefined };
+    return { ms, tokens: tokensOf(text) };
   } catch (e) {
     return { ms: performance.now() - t0, errorClass: e instanceof GatewayError ? e.errorClass : "APIConnectionError", error: (e as Error).message.slice(0, 200) };
   }
+}
+
+/** Total tokens in an OpenAI (`total_tokens`), Gemini (`totalTokenCount`) or Anthropic (`input_tokens` + `output_tokens`) answer. */
+function tokensOf(text: string): number | undefined {
+  const total = /"total_tokens":\s*(\d+)/.exec(text) ?? /"totalTokenCount":\s*(\d+)/.exec(text);
+  if (total) return Number(total[1]);
+  const input = /"input_tokens":\s*(\d+)/.exec(text);
+  const output = /"output_tokens":\s*(\d+)/.exec(text);
+  return input || output ? Number(input?.[1] ?? 0) + Number(output?.[1] ?? 0) : undefined;
 }

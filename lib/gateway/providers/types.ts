@@ -63,6 +63,8 @@ export interface StreamTranslator {
  */
 export interface NativeApi {
   buildRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean, headers: IncomingHttpHeaders): UpstreamRequest;
+  /** The API's own token count (Anthropic's `/v1/messages/count_tokens`), when it has one. */
+  tokenCountRequest?(body: Record<string, unknown>, target: UpstreamTarget, headers: IncomingHttpHeaders): UpstreamRequest;
 }
 
 export interface Provider {

@@ -1,4 +1,5 @@
 // Anthropic Messages API (`anthropic/<model>`): system prompts, tools, streamed events, usage, errors.
+import type { IncomingHttpHeaders } from "node:http";
 import type { Provider, StreamTranslator, UpstreamTarget } from "../types.ts";
 import { providerError } from "../shared/errors.ts";
 import { chatCompletion, chunker, lineSplitter, messagesOf, parseJson, textOf, toolsOf, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
@@ -27,9 +28,33 @@ function toAnthropic(messages: Message[]) {
   return { system, messages: out };
 }
 
+const messagesUrl = (target: UpstreamTarget, path = "") => `${(target.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "")}/v1/messages${path}`;
+
+/** Anthropic's own headers: the client's API version and betas (Claude Code sends several), the deployment's key. */
+function nativeHeaders(target: UpstreamTarget, headers: IncomingHttpHeaders): Record<string, string> {
+  const version = headers["anthropic-version"];
+  const beta = headers["anthropic-beta"];
+  return {
+    "content-type": "application/json", "anthropic-version": typeof version === "string" ? version : "2023-06-01",
+    ...(beta ? { "anthropic-beta": Array.isArray(beta) ? beta.join(",") : beta } : {}),
+    ...(target.params.api_key ? { "x-api-key": target.params.api_key } : {}),
+  };
+}
+
 export const anthropic: Provider = {
   prefixes: ["anthropic"],
   endpoints: ["chat"],
+  native: {
+    messages: {
+      buildRequest: (body, target, stream, headers) => ({
+        url: messagesUrl(target), method: "POST", headers: nativeHeaders(target, headers),
+        body: JSON.stringify(stream ? { ...body, model: target.model, stream: true } : { ...body, model: target.model }),
+      }),
+      tokenCountRequest: (body, target, headers) => ({
+        url: messagesUrl(target, "/count_tokens"), method: "POST", headers: nativeHeaders(target, headers), body: JSON.stringify({ ...body, model: target.model }),
+      }),
+    },
+  },
 
   buildRequest(_endpoint, body, target, stream) {
     const { system, messages } = toAnthropic(messagesOf(body));
