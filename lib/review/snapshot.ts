@@ -65,7 +65,11 @@ async function bundleCli(dir: string): Promise<string> {
     plugins: [{
       name: "source-import-meta-url",
       setup(b) {
-        b.onLoad({ filter: /\/lib\/.*\.ts$/ }, async (a) => ({ loader: "ts", contents: (await readFile(a.path, "utf8")).replaceAll("import.meta.url", JSON.stringify(pathToFileURL(a.path).href)) }));
+        // An identifier, not a string, takes its place: the text may also occur inside a string literal.
+        b.onLoad({ filter: /\/lib\/.*\.ts$/ }, async (a) => ({
+          loader: "ts",
+          contents: `const __sourceUrl = ${JSON.stringify(pathToFileURL(a.path).href)};\n${(await readFile(a.path, "utf8")).replace(/\bimport\.meta\.url\b/g, "__sourceUrl")}`,
+        }));
       },
     }],
   });

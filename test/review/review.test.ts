@@ -12,9 +12,10 @@ let repo: string;
 
 async function makeRepo(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "gatekit-review-repo-"));
-  for (const p of ["bin", "lib", "stacks", "templates", "environments", "package.json", "tsconfig.json", "cdktf.json"]) cpSync(join(REPO, p), join(dir, p), { recursive: true });
+  // dist/: the working tree runs its compiled CLI, as a checkout after npm ci does (ignored, as in the project).
+  for (const p of ["bin", "dist", "lib", "scripts", "stacks", "templates", "environments", "package.json", "tsconfig.json", "cdktf.json"]) cpSync(join(REPO, p), join(dir, p), { recursive: true });
   symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, ".gitignore"), "node_modules\ncdktf.out\n");
+  writeFileSync(join(dir, ".gitignore"), "node_modules\ncdktf.out\ndist\n");
   const git = (...a: string[]) => execa("git", a, { cwd: dir });
   await git("init", "-q", "-b", "main");
   await git("-c", "user.email=t@t", "-c", "user.name=t", "add", "-A");
