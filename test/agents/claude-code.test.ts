@@ -48,7 +48,7 @@ async function spendRows(token: string): Promise<{ call_type: string; model_grou
   const c = new pg.Client(db.url);
   await c.connect();
   try {
-    return (await c.query(`SELECT call_type, model_group, spend, prompt_tokens, completion_tokens FROM "LiteLLM_SpendLogs" WHERE api_key = $1`, [token])).rows;
+    return (await c.query(`SELECT call_type, model_group, spend, prompt_tokens, completion_tokens FROM "LiteLLM_SpendLogs" WHERE api_key = $1 AND status = 'success'`, [token])).rows;
   } finally {
     await c.end();
   }
