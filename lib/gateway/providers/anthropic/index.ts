@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Provider, StreamTranslator, UpstreamTarget } from "../types.ts";
 import { providerError } from "../shared/errors.ts";
-import { chatCompletion, chunker, lineSplitter, messagesOf, parseJson, textOf, toolsOf, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
+import { chatCompletion, chunker, lineSplitter, messagesOf, parseJson, textOf, toolsOf, toTurns, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
 
 const DEFAULT_BASE = "https://api.anthropic.com";
 const FINISH: Record<string, string> = { end_turn: "stop", stop_sequence: "stop", max_tokens: "length", tool_use: "tool_calls" };
@@ -11,21 +11,14 @@ type Block = { type: string; text?: string; id?: string; name?: string; input?: 
 
 function toAnthropic(messages: Message[]) {
   const system = messages.filter((m) => m.role === "system").map((m) => textOf(m.content)).join("\n");
-  const out: { role: "user" | "assistant"; content: Block[] }[] = [];
-  const push = (role: "user" | "assistant", block: Block) => {
-    const last = out.at(-1);
-    if (last?.role === role) last.content.push(block);
-    else out.push({ role, content: [block] });
+  return {
+    system,
+    messages: toTurns<Block>(messages, {
+      text: (text) => ({ type: "text", text }),
+      toolUse: (c) => ({ type: "tool_use", id: c.id, name: c.function.name, input: parseJson(c.function.arguments) ?? {} }),
+      toolResult: (m) => ({ type: "tool_result", tool_use_id: m.tool_call_id, content: textOf(m.content) }),
+    }),
   };
-  for (const m of messages) {
-    if (m.role === "system") continue;
-    if (m.role === "tool") push("user", { type: "tool_result", tool_use_id: m.tool_call_id, content: textOf(m.content) });
-    else if (m.role === "assistant") {
-      if (textOf(m.content)) push("assistant", { type: "text", text: textOf(m.content) });
-      for (const c of m.tool_calls ?? []) push("assistant", { type: "tool_use", id: c.id, name: c.function.name, input: parseJson(c.function.arguments) ?? {} });
-    } else push("user", { type: "text", text: textOf(m.content) });
-  }
-  return { system, messages: out };
 }
 
 const messagesUrl = (target: UpstreamTarget, path = "") => `${(target.params.api_base ?? DEFAULT_BASE).replace(/\/+$/, "")}/v1/messages${path}`;

@@ -5,7 +5,7 @@ import type { LitellmParams } from "../../config/schema.ts";
 import { badRequest, GatewayError } from "../../errors.ts";
 import type { Provider, StreamTranslator, UpstreamTarget } from "../types.ts";
 import { providerError } from "../shared/errors.ts";
-import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, textOf, toolsOf, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
+import { chatCompletion, chunker, embeddingList, inputsOf, lineSplitter, messagesOf, parseJson, textOf, toolsOf, toTurns, usage, type Body, type Message, type ToolCall } from "../shared/openai-shapes.ts";
 import { eventStreamLines } from "./event-stream.ts";
 import { sigv4Headers } from "./sigv4.ts";
 
@@ -14,23 +14,12 @@ const FINISH: Record<string, string> = { end_turn: "stop", stop_sequence: "stop"
 type Block = { text?: string; toolUse?: { toolUseId: string; name: string; input: unknown }; toolResult?: { toolUseId?: string; content: { text: string }[] } };
 type ConverseUsage = { inputTokens?: number; outputTokens?: number };
 
-function converseMessages(messages: Message[]) {
-  const out: { role: "user" | "assistant"; content: Block[] }[] = [];
-  const push = (role: "user" | "assistant", block: Block) => {
-    const last = out.at(-1);
-    if (last?.role === role) last.content.push(block);
-    else out.push({ role, content: [block] });
-  };
-  for (const m of messages) {
-    if (m.role === "system") continue;
-    if (m.role === "tool") push("user", { toolResult: { toolUseId: m.tool_call_id, content: [{ text: textOf(m.content) }] } });
-    else if (m.role === "assistant") {
-      if (textOf(m.content)) push("assistant", { text: textOf(m.content) });
-      for (const c of m.tool_calls ?? []) push("assistant", { toolUse: { toolUseId: c.id, name: c.function.name, input: parseJson(c.function.arguments) ?? {} } });
-    } else push("user", { text: textOf(m.content) });
-  }
-  return out;
-}
+const converseMessages = (messages: Message[]) =>
+  toTurns<Block>(messages, {
+    text: (text) => ({ text }),
+    toolUse: (c) => ({ toolUse: { toolUseId: c.id, name: c.function.name, input: parseJson(c.function.arguments) ?? {} } }),
+    toolResult: (m) => ({ toolResult: { toolUseId: m.tool_call_id, content: [{ text: textOf(m.content) }] } }),
+  });
 
 function converseBody(body: Body): Body {
   const messages = messagesOf(body);

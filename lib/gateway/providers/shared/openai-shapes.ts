@@ -9,6 +9,31 @@ export interface Usage { prompt_tokens: number; completion_tokens: number; total
 
 export const messagesOf = (body: Body) => (body.messages ?? []) as Message[];
 
+/** How one provider writes the blocks of a turn (Anthropic's and Bedrock's Converse turns differ only here). */
+export interface TurnBlocks<B> { text(text: string): B; toolUse(call: ToolCall): B; toolResult(message: Message): B }
+
+/**
+ * Chat messages (system ones left out) → alternating user/assistant turns, as Anthropic and Bedrock require:
+ * consecutive blocks of one role share a turn, and a tool result is a user turn.
+ */
+export function toTurns<B>(messages: Message[], blocks: TurnBlocks<B>): { role: "user" | "assistant"; content: B[] }[] {
+  const out: { role: "user" | "assistant"; content: B[] }[] = [];
+  const push = (role: "user" | "assistant", block: B) => {
+    const last = out.at(-1);
+    if (last?.role === role) last.content.push(block);
+    else out.push({ role, content: [block] });
+  };
+  for (const m of messages) {
+    if (m.role === "system") continue;
+    if (m.role === "tool") push("user", blocks.toolResult(m));
+    else if (m.role === "assistant") {
+      if (textOf(m.content)) push("assistant", blocks.text(textOf(m.content)));
+      for (const c of m.tool_calls ?? []) push("assistant", blocks.toolUse(c));
+    } else push("user", blocks.text(textOf(m.content)));
+  }
+  return out;
+}
+
 /** The text of an OpenAI content value: a string, or the text parts of a content array. */
 export function textOf(content: unknown): string {
   if (typeof content === "string") return content;
