@@ -191,7 +191,7 @@ describe("the alerter", () => {
     const env = { SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x" };
     expect(loadGatewayConfig({ config: { litellm_settings: { failure_callback: ["slack"] } }, env }).alerting?.types).toEqual(["llm_exceptions"]);
     expect(loadGatewayConfig({ config: { general_settings: { alerting: ["slack"] } }, env }).alerting).toMatchObject({
-      types: ["llm_exceptions", "llm_too_slow", "budget_alerts", "cooldown_deployment"], slowSeconds: 300, flushMs: 10_000, repeatMs: 60_000,
+      types: ["llm_exceptions", "llm_too_slow", "budget_alerts", "cooldown_deployment", "db_exceptions"], slowSeconds: 300, flushMs: 10_000, repeatMs: 60_000,
     });
     const some = loadGatewayConfig({ config: { general_settings: { alerting: ["slack"], alert_types: ["budget_alerts", "daily_reports"] } }, env });
     expect(some.alerting?.types).toEqual(["budget_alerts"]);
