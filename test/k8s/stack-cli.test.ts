@@ -77,7 +77,7 @@ describe("gatekit CLI on kubernetes", () => {
     const r = await gatekit(["validate", "prod-k8s"], { env: TEST_VARS });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("database connections: 10 pool × 4 workers × (10 replicas (HPA max) + 1 rolling-update surge) + 10 reserved = 450 ≤ max_connections 500");
-    expect(r.stdout).toMatch(/kubernetes manifests: 11 objects, strict schema validation \(Kubernetes 1\.36 schemas; for 1\.25–1\.36\): ok/);
+    expect(r.stdout).toMatch(/kubernetes manifests: 11 objects, strict schema validation \(Kubernetes 1\.33 schemas; for 1\.25–1\.33\): ok/);
   }, 60_000);
 
   it("an HPA maximum that would exhaust Postgres: validate, synth and render exit 1 with the arithmetic", async () => {
