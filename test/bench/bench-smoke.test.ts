@@ -12,6 +12,7 @@ describe("npm run bench", () => {
       "node passthrough (floor)/chat", "gatekit gateway/chat", "gatekit gateway, group of 3/chat",
       "node passthrough (floor)/chat stream", "gatekit gateway/chat stream",
       "gatekit gateway, OpenAI-format upstream (translated)/messages stream", "node passthrough (floor)/messages stream", "gatekit gateway, Anthropic-format upstream (native)/messages stream",
+      "gatekit gateway, chat upstream (bridged)/responses stream", "node passthrough (floor)/responses stream", "gatekit gateway, Responses upstream (native)/responses stream",
       "gatekit production path, master key/chat", "gatekit production path, virtual key + rpm limit/chat",
       "gatekit production path, virtual key + rpm limit, no spend journal/chat",
     ]);

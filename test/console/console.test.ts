@@ -119,7 +119,8 @@ describe("the console, signed in with the master key", () => {
     const row = page.getByRole("row").filter({ hasText: "browser-key" });
     await expect.poll(() => row.textContent()).toContain("$0.00 of $10.00 per 30d");
     expect(await row.textContent()).toContain("100 rpm");
-    expect(await page.locator(".count").textContent()).toBe("1 keys");
+    // The search answer replaces the unfiltered list a moment later: wait for it.
+    await expect.poll(() => page.locator(".count").textContent()).toBe("1 keys");
   });
 
   it("edits the key's limits", async () => {
