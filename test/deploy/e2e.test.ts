@@ -139,9 +139,11 @@ describe("dev on the live engine", () => {
     const failed = results.length - served;
     await waitFor(async () => (await health(`${env.name}-postgres`)) === "healthy", 60_000);
     // Rows held through the outage go out with the next batch (proxy_batch_write_at: 60 s) after Postgres is back.
-    // Known gap, left open on issue #18: since the spend journal and the pipeline landed together, this stack
-    // loses some of the rows of an outage in which workers recycle (3 runs of 3); the shortfall is printed, and
-    // what must hold regardless is asserted: no request failed, no row was written twice, none invented.
+    // KNOWN BUG, open on issue #18: since the spend journal, pipeline and console merges, this stack (2 workers
+    // recycling every ~10k requests, batches every 60 s) gets almost none of this load's rows into Postgres (one
+    // run: 2 of 43,662) — rows of recycled workers are neither written nor replayed. The shortfall is printed;
+    // what still holds is asserted: no request failed, no row was written twice, none invented. Restore
+    // `expect(rows.rows).toBe(served)` with the fix.
     await waitFor(async () => (await spendRows(env, token)).rows >= served, 75_000).catch(() => {});
     const rows = await spendRows(env, token);
     console.log(`postgres outage 20 s: ${served} served, ${failed} failed (${failures(results, stoppedAt)}), ${rows.rows} spend rows (${rows.distinct} distinct), ${served - rows.rows} not in Postgres`);
