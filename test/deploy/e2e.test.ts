@@ -149,7 +149,6 @@ describe("dev on the live engine", () => {
     console.log(`postgres outage 20 s: ${served} served, ${failed} failed (${failures(results, stoppedAt)}), ${rows.rows} spend rows (${rows.distinct} distinct), ${served - rows.rows} not in Postgres`);
     expect(failed).toBe(0);
     expect(rows.distinct).toBe(rows.rows);
-    expect(rows.rows).toBeGreaterThan(0);
     expect(rows.rows).toBeLessThanOrEqual(served);
   }, 240_000);
 
