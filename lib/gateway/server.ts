@@ -180,11 +180,14 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     retire: async () => state?.retire(),
     close: async () => {
       timers.forEach(clearInterval);
-      svc.responses?.close();
-      await svc.alerts?.close();
-      redis?.close();
-      await svc.upstreams.close();
-      await state?.close();
+      try {
+        svc.responses?.close();
+        await svc.alerts?.close();
+        redis?.close();
+        await svc.upstreams.close();
+      } finally {
+        await state?.close(); // the spend rows' last flush, whatever failed before it
+      }
     },
   };
 }

@@ -58,7 +58,7 @@ export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: L
 
   async function finish(code: number): Promise<void> {
     if (code !== 0) logger.error({ open: sockets.size }, "graceful shutdown timeout reached; closing open connections");
-    await gateway.close().catch(() => {});
+    await gateway.close().catch((e: Error) => logger.error({ error: e.message }, "closing the gateway failed"));
     process.exit(code);
   }
 }
