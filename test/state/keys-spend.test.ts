@@ -3,7 +3,6 @@
 // not, budgets held across reloads), and a 30 s database outage under load that loses no spend row.
 import http from "node:http";
 import OpenAI from "openai";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool, migrate, type Pool } from "../../lib/gateway/state/db.ts";
 import type { KeyShare } from "../../lib/gateway/state/key-share.ts";
@@ -31,15 +30,7 @@ const withoutPostgres = async (during: () => Promise<void>) => {
     await db.start();
   }
 };
-const count = async (sql: string, params: unknown[] = []) => {
-  const c = new pg.Client(db.url);
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-};
+const count = (sql: string, params: unknown[] = []) => db.query(sql, params);
 
 beforeAll(async () => {
   db = await startPostgres();

@@ -2,7 +2,6 @@
 // Responses call exactly as they refuse a chat call, spend rows land with LiteLLM's call_type `aresponses`,
 // and stored answers live in Postgres per key — another key gets 404s, another gateway instance continues them.
 import OpenAI from "openai";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { hashKey } from "../../lib/gateway/state/keys.ts";
@@ -28,15 +27,7 @@ const config = () => ({
 const admin = async (path: string, body?: object) =>
   (await fetch(`${gw.url}${path}`, { method: body ? "POST" : "GET", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: body && JSON.stringify(body) })).json();
 const newKey = async (body: object = {}) => ((await admin("/key/generate", body)) as { key: string }).key;
-const query = async (sql: string, params: unknown[] = []) => {
-  const c = new pg.Client(db.url);
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-};
+const query = (sql: string, params: unknown[] = []) => db.query(sql, params);
 /** The refusal as the client sees it: status, error type and param. */
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: InstanceType<typeof OpenAI.APIError>) => ({ status: e.status, type: e.type, code: e.code }));
 

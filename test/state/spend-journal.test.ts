@@ -7,7 +7,6 @@ import http from "node:http";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKey } from "../../lib/gateway/state/keys.ts";
 import { MASTER_KEY } from "../support/gateway.ts";
@@ -26,15 +25,7 @@ const config = (batchSeconds: number) => ({
   general_settings: { database_url: "os.environ/DATABASE_URL", database_connection_timeout: 2, proxy_batch_write_at: batchSeconds, allow_requests_on_db_unavailable: true },
 });
 
-const query = async (sql: string, params: unknown[] = []) => {
-  const c = new pg.Client(db.url);
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-};
+const query = (sql: string, params: unknown[] = []) => db.query(sql, params);
 
 /** One request on its own connection, so the primary hands it to the next worker in turn. */
 function once(url: string, key: string, path = "/v1/chat/completions", body: object = { model: "priced", messages: [{ role: "user", content: "x" }] }) {

@@ -14,6 +14,8 @@ export interface TestPostgres {
   stop(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
+  /** One query on a connection of its own (tests read what the gateway wrote). */
+  query(sql: string, params?: unknown[]): Promise<any[]>;
 }
 
 function binDir(): string {
@@ -46,8 +48,18 @@ export async function startPostgres(): Promise<TestPostgres> {
   await admin.connect();
   await admin.query("CREATE DATABASE litellm");
   await admin.end();
+  const url = `postgresql://gatekit:test-pg-password@127.0.0.1:${port}/litellm`;
   return {
-    url: `postgresql://gatekit:test-pg-password@127.0.0.1:${port}/litellm`, port, stop, start,
+    url, port, stop, start,
     destroy: () => stop().catch(() => undefined),
+    async query(sql, params = []) {
+      const c = new pg.Client(url);
+      await c.connect();
+      try {
+        return (await c.query(sql, params)).rows;
+      } finally {
+        await c.end();
+      }
+    },
   };
 }
