@@ -148,7 +148,7 @@ describe("the console, signed in with the master key", () => {
     await go("Overview");
     await expect.poll(() => stat("requests").textContent()).toBe("3");
     expect(await stat("spend-today").textContent()).toBe("$0.75");
-    expect(await stat("database").textContent()).toMatch(/^connected/);
+    await expect.poll(() => stat("database").textContent()).toMatch(/^connected/); // health is its own fetch
     expect(await stat("workers").textContent()).toBe("1"); // in-process: one worker, no --num_workers
     expect(await page.locator(".chart canvas").count()).toBeGreaterThan(0);
     expect(await accessibilityProblems()).toEqual([]);
