@@ -36,15 +36,17 @@ describe("SpendJournal", () => {
     j.close();
   });
 
-  it("keeps a failed call's status and error class (the console's Logs), a success row as before", async () => {
+  it("keeps a failed call's status and error class (the console's Logs), a cache hit's mark, a success row as before", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gatekit-journal-unit-"));
     const j = new SpendJournal(dir);
     j.append(row(0));
     j.append({ ...row(1), spend: 0, status: "failure", errorClass: "AuthenticationError" });
+    j.append({ ...row(2), spend: 0, cacheHit: true });
     j.close();
-    const [ok, failed] = readSegments(dir)[0]!.rows;
+    const [ok, failed, cached] = readSegments(dir)[0]!.rows;
     expect(ok).toEqual(row(0));
     expect(failed).toMatchObject({ request_id: "req-1", spend: 0, status: "failure", errorClass: "AuthenticationError" });
+    expect(cached).toEqual({ ...row(2), spend: 0, cacheHit: true });
   });
 
   it("replays from the mark on, skips a torn last line, and keeps marking from the mark", async () => {

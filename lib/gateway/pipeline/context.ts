@@ -49,4 +49,6 @@ export interface Call extends TokenCounts {
   errorClass?: string;
   cacheKey?: string;
   cacheControl?: CacheControl;
+  /** Answered from the response cache: no deployment was called. */
+  cacheHit?: boolean;
 }

@@ -36,6 +36,7 @@ async function answerFromCache(svc: Services, call: Call): Promise<boolean> {
   const hit = await svc.cache!.get(call.cacheKey, call.cacheControl);
   if (!call.cacheControl.noCache) svc.metrics.cacheLookup(call.requestedModel, hit !== undefined);
   if (hit === undefined) return false;
+  call.cacheHit = true;
   call.res.setHeader("x-litellm-cache-key", call.cacheKey);
   if (!parsed!.stream) send(call, 200, hit);
   else startStream(call), call.res.end(surface!.replay(hit, parsed!));

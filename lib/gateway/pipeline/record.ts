@@ -19,6 +19,7 @@ export function record(svc: Services, call: Call): void {
     overheadSeconds: Math.max(0, total - (call.llmMs ?? 0) / 1000), inputTokens: call.inputTokens, outputTokens: call.outputTokens,
   });
   if (svc.state && status < 400 && d) recordSpend(svc, call, d, total);
+  else if (svc.state?.spend && status < 400 && call.cacheHit) recordCacheHit(svc, call, total);
   else if (svc.state?.spend && status >= 400 && call.caller && call.requestedModel) recordFailure(svc, call, total);
   if (status < 400 && (call.caller?.key?.tpm_limit || d?.params.tpm)) countTokens(svc, call);
   if (svc.alerts && status < 400 && total > svc.alerts.slowSeconds) svc.alerts.slow(call.requestedModel, total);
@@ -53,6 +54,16 @@ function recordFailure(svc: Services, call: Call, totalSeconds: number): void {
     prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
     model: d?.params.model ?? "", model_id: d?.id ?? "", model_group: call.requestedModel, api_base: d?.params.api_base ?? "", user: "",
     status: "failure", errorClass: call.errorClass ?? "APIConnectionError",
+  });
+}
+
+/** An answer from the response cache: a spend log row at no cost, so every served call has its row (as in LiteLLM). */
+function recordCacheHit(svc: Services, call: Call, totalSeconds: number): void {
+  const end = new Date();
+  svc.state!.spend!.add({
+    request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: call.caller?.key?.token ?? "", spend: 0,
+    prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
+    model: "", model_id: "", model_group: call.requestedModel, api_base: "", user: "", cacheHit: true,
   });
 }
 

@@ -288,15 +288,18 @@ const num = (n: number) => (Number.isFinite(n) ? String(n) : "0");
 const ms = (d: Date) => (Number.isFinite(d.getTime()) ? d.getTime() : Date.now());
 
 function line(r: SpendRow): string {
-  return `[${str(r.request_id)},${str(r.call_type)},${str(r.api_key)},${num(r.spend)},${num(r.prompt_tokens)},${num(r.completion_tokens)},${ms(r.startTime)},${ms(r.endTime)},${str(r.model)},${str(r.model_id)},${str(r.model_group)},${str(r.api_base)},${str(r.user)}${r.status === "failure" ? `,"failure",${str(r.errorClass ?? "")}` : ""}]\n`;
+  return `[${str(r.request_id)},${str(r.call_type)},${str(r.api_key)},${num(r.spend)},${num(r.prompt_tokens)},${num(r.completion_tokens)},${ms(r.startTime)},${ms(r.endTime)},${str(r.model)},${str(r.model_id)},${str(r.model_group)},${str(r.api_base)},${str(r.user)}${tail(r)}]\n`;
 }
 
+/** A failed call's status and error class; a cache hit's mark. Nothing for a plain call (most rows). */
+const tail = (r: SpendRow) => (r.status === "failure" ? `,"failure",${str(r.errorClass ?? "")}` : r.cacheHit ? `,"cache_hit"` : "");
+
 function revive(v: unknown): SpendRow {
-  // 13 fields; a failed call's row (the console's Logs) adds its status and error class.
-  if (!Array.isArray(v) || (v.length !== 13 && v.length !== 15)) throw new Error("not a journal row");
+  // 13 fields; a failed call's row (the console's Logs) adds its status and error class, a cache hit its mark.
+  if (!Array.isArray(v) || v.length < 13 || v.length > 15) throw new Error("not a journal row");
   const [request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, start, end, model, model_id, model_group, api_base, user, status, errorClass] = v;
   const row: SpendRow = { request_id, call_type, api_key, spend, prompt_tokens, completion_tokens, startTime: new Date(start), endTime: new Date(end), model, model_id, model_group, api_base, user };
-  return status === "failure" ? { ...row, status, errorClass } : row;
+  return status === "failure" ? { ...row, status, errorClass } : status === "cache_hit" ? { ...row, cacheHit: true } : row;
 }
 
 /**

@@ -41,9 +41,11 @@ export interface SpendRow {
   /** LiteLLM's status: failed requests are logged too, with their error class in metadata.error_information. */
   status?: "success" | "failure";
   errorClass?: string;
+  /** Answered from the response cache (LiteLLM's cache_hit 'True'): logged like any call, at no cost. */
+  cacheHit?: boolean;
 }
 
-const COLUMNS = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime", "model", "model_id", "model_group", "api_base", "user", "status", "metadata"];
+const COLUMNS = ["request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime", "model", "model_id", "model_group", "api_base", "user", "status", "metadata", "cache_hit"];
 const BATCH = 1000;
 /** Half of Postgres' integer maximum, so prompt + completion still fits the total_tokens column. */
 const MAX_TOKENS = 2 ** 30 - 1;
@@ -178,7 +180,7 @@ export class SpendWriter {
     const values: unknown[] = [];
     const tuples = rows.map(storable).map((r) => {
       const v = [r.request_id, r.call_type, r.api_key, r.spend, r.prompt_tokens + r.completion_tokens, r.prompt_tokens, r.completion_tokens, r.startTime, r.endTime, r.model, r.model_id, r.model_group, r.api_base, r.user,
-        r.status ?? "success", r.errorClass ? { error_information: { error_class: r.errorClass } } : {}];
+        r.status ?? "success", r.errorClass ? { error_information: { error_class: r.errorClass } } : {}, r.cacheHit ? "True" : "False"];
       return `(${v.map((x) => `$${values.push(x)}`).join(", ")})`;
     });
     await this.pool.query(
