@@ -31,9 +31,14 @@ export class GatewayError extends Error {
     return new GatewayError(e.status, e.errorClass, e.message, null, e.retryAfterMs);
   }
 
+  /** OpenAI's error type for the class (`rate_limit_error` …). */
+  get type(): string {
+    return TYPE[this.errorClass];
+  }
+
   body(): string {
     return JSON.stringify({
-      error: { message: `litellm.${this.errorClass}: ${this.message}`, type: TYPE[this.errorClass], param: this.param, code: String(this.status) },
+      error: { message: `litellm.${this.errorClass}: ${this.message}`, type: this.type, param: this.param, code: String(this.status) },
     });
   }
 }

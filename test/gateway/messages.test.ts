@@ -56,6 +56,16 @@ describe.each([
     expect(compact).toEqual(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
   });
 
+  it("an upstream that breaks off mid-answer ends the stream with Anthropic's error event, which the SDK raises", async () => {
+    const stream = client.messages.stream({ model, max_tokens: 256, messages: [user("BREAK_OFF this long answer please")] });
+    const types: string[] = [];
+    stream.on("streamEvent", (e) => types.push(e.type));
+    const error = await stream.finalMessage().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect(String((error as Error).message)).toMatch(/"type":"error".*"type":"api_error"/);
+    expect(types[0]).toBe("message_start"); // the head and some of the answer came first
+  });
+
   it.each([false, true])("a tool round trip (stream: %s)", async (streamed) => {
     const ask: Anthropic.MessageCreateParamsNonStreaming = { model, max_tokens: 256, tools: [weather], tool_choice: { type: "auto" }, messages: [user("CALL_TOOL: weather in Paris?")] };
     const first = streamed ? await client.messages.stream(ask).finalMessage() : await client.messages.create(ask);

@@ -24,6 +24,7 @@ beforeAll(async () => {
       { model_name: "gpt", litellm_params: { model: "openai/gpt-4.1-mini", api_base: native.url, api_key: RESPONSES_KEY } },
       { model_name: "claude", litellm_params: { model: "anthropic/claude-sonnet-4", api_base: providers.url, api_key: KEYS.anthropic } },
       { model_name: "vllm", litellm_params: { model: "hosted_vllm/llama-3.1-8b", api_base: compatible.url } },
+      { model_name: "vllm-drop", litellm_params: { model: "hosted_vllm/stream-drop", api_base: compatible.url } },
       { model_name: "mocked", litellm_params: { model: "openai/x", mock_response: "mocked answer here" } },
     ],
   });
@@ -105,9 +106,13 @@ describe.each([
     const first = await oai.responses.create({ model, input: "remember: blue" });
     const second = await oai.responses.create({ model, input: "what colour?", previous_response_id: first.id });
     expect(second.output_text).toMatch(/said=what colour\?/);
+    expect(second.previous_response_id).toBe(first.id); // echoed, though the upstream was not sent it
+    const { completed } = await collect(await oai.responses.create({ model, input: "and now?", previous_response_id: first.id, stream: true }));
+    expect(completed?.previous_response_id).toBe(first.id);
     const upstream = model === "gpt" ? native.requests.at(-1)!.body : providers.seen.at(-1)!.body;
     const sent = JSON.stringify(upstream);
     expect(sent).toContain("remember: blue"); // the first turn went upstream again
+    expect(sent).toContain("and now?");
     expect(sent).not.toContain("previous_response_id");
     expect((await oai.responses.retrieve(first.id)).output_text).toBe(first.output_text);
     const items = await oai.responses.inputItems.list(second.id);
@@ -155,6 +160,23 @@ describe("bridged", () => {
     const { text, types } = await collect(await oai.responses.create({ model: "vllm", input: "x", stream: true }));
     expect(text).toBe("one two three four");
     expect(types.at(-1)).toBe("response.completed");
+  });
+
+  it("an upstream that breaks off mid-answer ends the stream with an error event (Responses) or error data (chat)", async () => {
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const e of await oai.responses.create({ model: "vllm-drop", input: "x", stream: true })) events.push(e);
+    expect(events.map((e) => e.type)).toContain("response.output_text.delta"); // some of the answer came first
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ type: "error", code: "api_connection_error", sequence_number: events.length - 1 });
+    expect((last as OpenAI.Responses.ResponseErrorEvent).message).toMatch(/stream|connection|closed|terminated|socket/i);
+    // Chat is relayed: the error arrives as LiteLLM's `data: {"error": …}`, which the SDK raises as an APIError.
+    const chunks: string[] = [];
+    const failed = await (async () => {
+      for await (const c of await oai.chat.completions.create({ model: "vllm-drop", messages: [{ role: "user", content: "x" }], stream: true })) chunks.push(c.choices[0]?.delta.content ?? "");
+    })().then(() => undefined, (e: unknown) => e);
+    expect(chunks.join("")).toBe("one two ");
+    expect(failed).toBeInstanceOf(OpenAI.APIError);
+    expect((failed as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: "api_connection_error" });
   });
 
   it("a mock_response deployment answers as a Response", async () => {

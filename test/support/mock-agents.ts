@@ -3,7 +3,8 @@
 // max_tokens, user/assistant/system roles, typed content blocks; streams with ping, thinking, text and tool_use blocks)
 // and OpenAI chat completions (`/v1/chat/completions`: Bearer key, role-typed messages, tool calls whole and
 // streamed as argument deltas). The last text of the last user turn is echoed; containing CALL_TOOL, it asks for the first tool; a thinking
-// request (Anthropic) or "THINK" (OpenAI, as reasoning_content) adds reasoning. Everything seen is recorded.
+// request (Anthropic) or "THINK" (OpenAI, as reasoning_content) adds reasoning; "BREAK_OFF" streams half the events and
+// drops the connection (a provider failing mid-answer). Everything seen is recorded.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -32,9 +33,10 @@ export async function startAgentUpstreams(): Promise<AgentUpstreams> {
 
 const send = (res: http.ServerResponse, status: number, payload: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
 
-async function writeAll(res: http.ServerResponse, events: string[]) {
+async function writeAll(res: http.ServerResponse, events: string[], breakOff = false) {
   res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const e of events) {
+  for (const [i, e] of events.entries()) {
+    if (breakOff && i === events.length >> 1) return res.destroy();
     if (res.destroyed) return;
     res.write(e);
     await new Promise((r) => setTimeout(r, 2));
@@ -87,7 +89,7 @@ function anthropic(req: http.IncomingMessage, res: http.ServerResponse, path: st
     events.push(ev("content_block_stop", { index: i }));
   }
   events.push(ev("message_delta", { delta: { stop_reason: tool ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: 7 } }), ev("message_stop", {}));
-  void writeAll(res, events);
+  void writeAll(res, events, said.includes("BREAK_OFF"));
 }
 
 function lastUserText(messages: Json[]): string {
@@ -132,5 +134,5 @@ function openai(req: http.IncomingMessage, res: http.ServerResponse, body: Json)
   events.push(chunk({}, tool ? "tool_calls" : "stop"));
   if (body.stream_options?.include_usage) events.push(`data: ${JSON.stringify({ id: "chatcmpl-01", object: "chat.completion.chunk", created: 1, model: body.model, choices: [], usage })}\n\n`);
   events.push("data: [DONE]\n\n");
-  void writeAll(res, events);
+  void writeAll(res, events, said.includes("BREAK_OFF"));
 }

@@ -31,7 +31,7 @@ export async function startMockResponses(): Promise<MockResponses> {
         ? [{ id: `fc_mock${n}`, type: "function_call", status: "completed", call_id: `call_mock${n}`, name: functions[0].name, arguments: '{"city":"Paris"}' }]
         : [{ id: `msg_mock${n}`, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: `said=${lastText(items)}`, annotations: [] }] }];
       const usage = { input_tokens: 13, input_tokens_details: { cached_tokens: 0 }, output_tokens: 6, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 19 };
-      const response = { id, object: "response", created_at: 1700000000, status: "completed", model: body.model, output, usage, error: null, incomplete_details: null, store: body.store !== false };
+      const response = { id, object: "response", created_at: 1700000000, status: "completed", model: body.model, output, usage, error: null, incomplete_details: null, store: body.store !== false, previous_response_id: body.previous_response_id ?? null };
       if (!body.stream) return send(200, response);
       stream(res, response);
     });

@@ -1,6 +1,6 @@
 // OpenAI legacy completions (`POST /v1/completions`): the internal form is the wire format.
 import { randomUUID } from "node:crypto";
-import { asIs, openaiError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
+import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
 import type { Surface } from "./surface.ts";
 import { checkFields, is, required, type Fields } from "./validate.ts";
 
@@ -40,4 +40,5 @@ export const completions: Surface = {
   scanUsage: scanOpenaiUsage,
   relayEnd,
   error: openaiError,
+  streamError: openaiStreamError,
 };

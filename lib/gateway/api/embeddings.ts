@@ -1,5 +1,5 @@
 // OpenAI embeddings (`POST /v1/embeddings`): the internal form is the wire format; never streamed.
-import { asIs, openaiError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
+import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
 import type { Surface } from "./surface.ts";
 import { checkFields, is, required, type Fields } from "./validate.ts";
 
@@ -25,4 +25,5 @@ export const embeddings: Surface = {
   scanUsage: scanOpenaiUsage,
   relayEnd,
   error: openaiError,
+  streamError: openaiStreamError,
 };

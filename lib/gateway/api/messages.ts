@@ -88,4 +88,5 @@ export const messages: Surface = {
   scanUsage: scanAnthropicUsage,
   relayEnd: () => "",
   error: anthropicError,
+  streamError: (e) => `event: error\ndata: ${anthropicError(e)}\n\n`,
 };

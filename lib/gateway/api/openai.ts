@@ -23,6 +23,9 @@ export const relayEnd = (tail: string) => (tail.includes("[DONE]") ? "" : DONE);
 
 export const openaiError = (e: GatewayError) => e.body();
 
+/** LiteLLM's mid-stream error: a data line with the error body (the SDKs raise it as an APIError). */
+export const openaiStreamError = (e: GatewayError) => `data: ${e.body()}\n\n`;
+
 const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
 const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;
 

@@ -1,6 +1,6 @@
 // LiteLLM's rerank API (`POST /v1/rerank`, Cohere's shape): the internal form is the wire format — providers
 // map it to their own (Cohere v2, Voyage, Jina, vLLM) and back; never streamed.
-import { asIs, openaiError, openaiStream, relayEnd } from "./openai.ts";
+import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd } from "./openai.ts";
 import type { Surface, TokenCounts } from "./surface.ts";
 import { checkFields, is, required, type Fields } from "./validate.ts";
 
@@ -31,4 +31,5 @@ export const rerank: Surface = {
   },
   relayEnd,
   error: openaiError,
+  streamError: openaiStreamError,
 };

@@ -1,6 +1,7 @@
 // The Responses API bridged through the internal chat form, for every provider that doesn't speak it itself:
 // a Responses request → a chat request, a chat answer → a Response object, chat chunks → Responses events.
 import { randomBytes } from "node:crypto";
+import type { GatewayError } from "../errors.ts";
 import type { Body } from "./surface.ts";
 
 type Item = Record<string, any>;
@@ -235,6 +236,11 @@ export class ResponsesEvents {
       out += this.event("response.function_call_arguments.delta", { item_id: c.item.id, output_index: c.index, delta: args });
     }
     return out;
+  }
+
+  /** The Responses stream's `error` event. */
+  error(e: GatewayError): string {
+    return this.event("error", { code: e.type, message: e.message, param: e.param });
   }
 
   private event(type: string, data: object): string {

@@ -34,9 +34,12 @@ interface ResponsesParsed extends Parsed {
   items: unknown[];
   dropped: string[];
   logger?: Logger;
+  /** A bridged stream's events, for the sequence number of an error that ends it. */
+  events?: ResponsesEvents;
 }
 
 const parsedOf = (p: Parsed) => p as ResponsesParsed;
+const UNSET_PREVIOUS = /"previous_response_id":\s*null/g;
 
 /** The internal chat body, made once; tools no chat model can run are dropped with a warning. */
 function internal(this: ResponsesParsed): Body {
@@ -81,9 +84,12 @@ export const responses: Surface = {
       const previous = ctx.responses && (await ctx.responses.get(previousId, owner));
       if (!previous) throw new GatewayError(404, "NotFoundError", `Previous response with id '${previousId}' not found.`, "previous_response_id");
       p.items = [...previous.input, ...((previous.response.output as Body[] | undefined) ?? []).map(asInput), ...p.items];
-      // The upstream gets the whole conversation; the id is the gateway's, not one it knows.
+      // The upstream gets the whole conversation; the id is the gateway's, not one it knows — so its answer,
+      // relayed, echoes null, which goes back to the client as the id it sent.
       const { previous_response_id: _, ...rest } = p.body;
       p.body = { ...rest, input: p.items };
+      const echo = `"previous_response_id":${JSON.stringify(previousId)}`;
+      p.rewrite = (text) => text.replace(UNSET_PREVIOUS, echo);
     }
     if (p.body.store !== false && ctx.responses) keepAnswers(p, ctx.responses, owner);
   },
@@ -92,7 +98,7 @@ export const responses: Surface = {
 
   stream(parsed): StreamRenderer {
     const p = parsedOf(parsed);
-    const events = new ResponsesEvents(p.id, { ...p.original, model: p.original.model });
+    const events = (p.events = new ResponsesEvents(p.id, { ...p.original, model: p.original.model }));
     return {
       push: (chunks) => events.push(chunks),
       end(chunks) {
@@ -107,6 +113,7 @@ export const responses: Surface = {
   scanUsage: scanResponsesUsage,
   relayEnd: () => "",
   error: openaiError,
+  streamError: (e, parsed) => (parsedOf(parsed).events ?? new ResponsesEvents("", {})).error(e),
 };
 
 /** An earlier answer's output item as input: messages and calls without their ids, which no upstream stored (reasoning keeps its own). */

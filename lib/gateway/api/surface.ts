@@ -32,6 +32,8 @@ export interface Parsed {
   answered?(text: string): void;
   /** Set with `answered`: the text of a relayed stream, chunk by chunk. */
   relayed?(text: string): void;
+  /** Set by a surface whose relayed answers need a change (Responses: echo the gateway's previous_response_id). */
+  rewrite?(text: string): string;
 }
 
 /** What a surface's `prepare` may use: the caller and the gateway's stores. */
@@ -76,6 +78,8 @@ export interface Surface {
   relayEnd(tail: string): string;
   /** An error body in this API's shape. */
   error(e: GatewayError): string;
+  /** The event that ends a stream failing after its head was sent (the upstream broke off), in this API's shape. */
+  streamError(e: GatewayError, parsed: Parsed): string;
 }
 
 export const sse = (chunk: object) => `data: ${JSON.stringify(chunk)}\n\n`;

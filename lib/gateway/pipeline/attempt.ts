@@ -52,10 +52,10 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
   call.llmMs = performance.now() - t0;
   if (relay) {
     if (!looksLikeJson(bytes)) throw notJson(d);
-    const text = bytes.toString();
+    const text = parsed.rewrite ? parsed.rewrite(bytes.toString()) : bytes.toString();
     surface.scanUsage(text, call);
     parsed.answered?.(text);
-    send(call, 200, bytes);
+    send(call, 200, parsed.rewrite ? text : bytes);
     return text;
   }
   const answer = provider.parseResponse(surface.endpoint, parseUpstream(bytes, d), target, parsed.internal());
@@ -66,9 +66,13 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
   return text;
 }
 
-/** The upstream's bytes as they came; usage read from a short tail so that a field split across chunks is still found. */
+/**
+ * The upstream's bytes as they came (whole lines, when the surface rewrites them); usage read from a short tail
+ * so that a field split across chunks is still found.
+ */
 async function relayStream(call: Call, surface: Surface, parsed: Parsed, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
   const { res } = call;
+  const lines = parsed.rewrite && wholeLines(parsed.rewrite);
   let first = true;
   let tail = "";
   for await (const chunk of upstream) {
@@ -77,15 +81,30 @@ async function relayStream(call: Call, surface: Surface, parsed: Parsed, upstrea
       startStream(call);
       first = false;
     }
-    const piece = chunk.toString();
+    const piece = lines ? lines.push(chunk.toString()) : chunk.toString();
     const text = tail + piece;
     surface.scanUsage(text, call);
     parsed.relayed?.(piece);
     tail = text.slice(-32);
-    if (!res.write(chunk)) await drained(res);
+    call.midEvent = !tail.endsWith("\n\n");
+    if (!res.write(lines ? piece : chunk)) await drained(res);
   }
   if (first) startStream(call);
-  res.end(surface.relayEnd(tail));
+  res.end((lines?.end() ?? "") + surface.relayEnd(tail));
+}
+
+/** Text cut at its last newline, each whole part rewritten (a pattern is never split across chunks). */
+function wholeLines(rewrite: (text: string) => string) {
+  let carry = "";
+  return {
+    push(text: string): string {
+      const all = carry + text;
+      const cut = all.lastIndexOf("\n") + 1;
+      carry = all.slice(cut);
+      return cut ? rewrite(all.slice(0, cut)) : "";
+    },
+    end: () => rewrite(carry),
+  };
 }
 
 /** Provider stream → internal chunks → the surface's stream. */

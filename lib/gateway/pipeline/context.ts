@@ -51,4 +51,6 @@ export interface Call extends TokenCounts {
   cacheControl?: CacheControl;
   /** Answered from the response cache: no deployment was called. */
   cacheHit?: boolean;
+  /** A relayed stream's last bytes stopped inside an event (an error then can't be sent as one). */
+  midEvent?: boolean;
 }

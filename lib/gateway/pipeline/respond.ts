@@ -32,9 +32,20 @@ export function fail(call: Call, e: unknown, logger: Logger): void {
   const error = e instanceof GatewayError ? e : new GatewayError(500, "InternalServerError", "Internal error; see the gateway logs");
   if (!(e instanceof GatewayError)) logger.error({ err: e, path: call.req.url }, "unhandled error");
   call.errorClass = error.errorClass;
-  if (call.res.headersSent) return void call.res.destroy();
+  if (call.res.headersSent) return endStream(call, error);
   if (error.retryAfterMs !== undefined) call.res.setHeader("retry-after", String(Math.ceil(error.retryAfterMs / 1000)));
   send(call, error.status, call.surface ? call.surface.error(error) : error.body());
+}
+
+/**
+ * A stream that fails after its head: its last event is the error in the surface's shape, so the client's SDK
+ * raises it. Cut off inside an event (a relayed upstream broke mid-line), or with the client gone, it is closed.
+ */
+function endStream(call: Call, error: GatewayError): void {
+  const { res, surface, parsed } = call;
+  const whole = !call.midEvent && res.getHeader("content-type") === SSE_HEADERS["content-type"];
+  if (!whole || !surface || !parsed || res.destroyed || res.writableEnded || error.status === 499) return void res.destroy();
+  res.end(surface.streamError(error, parsed));
 }
 
 /** Resolves when the client can take more; a client that went away never drains, so that rejects (499). */
