@@ -1,8 +1,11 @@
 // `npm run bench:cli`: how long the compiled `gatekit` takes as a user runs it (`node bin/gatekit.js …`, a cold
 // process each time): the median wall time of a few runs against its goal, and the median CPU time (user + sys
-// of the process tree), which a busy shared machine inflates less than the wall time.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+// of the process tree), which a busy shared machine inflates less than the wall time. Then `npm start`'s
+// gateway (`gatekit gateway --env dev`): time to ready on the very first start (a new data folder: the
+// embedded database is created) and on a warm one, and the primary's RSS once ready.
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
@@ -39,3 +42,44 @@ for (const { args, goal } of COMMANDS) {
   const label = args.startsWith("synth") ? "synth" : args;
   console.log(`| ${label} | ${wall.toFixed(2)} | ${goal}${wall > goal ? " ✗" : ""} | ${median(samples.map((s) => s[1])).toFixed(2)} |`);
 }
+
+/** A port nothing listens on now. */
+const freePort = () => new Promise<number>((resolve) => {
+  const srv = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = srv.address() as { port: number };
+    srv.close(() => resolve(port));
+  });
+});
+
+/** One `gatekit gateway --env dev` on free ports and `dataDir`: [s to ready, primary RSS MB]. */
+async function startOnce(dataDir: string): Promise<[number, number]> {
+  const [port, health] = [await freePort(), await freePort()];
+  const t0 = performance.now();
+  const child = spawn("node", ["bin/gatekit.js", "gateway", "--env", "dev"], { env: { ...env, PORT: String(port), SEPARATE_HEALTH_PORT: String(health), GATEKIT_DATA_DIR: dataDir }, stdio: "ignore" });
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error("gatekit gateway --env dev exited before it was ready: run npm start to see why");
+      const ok = await fetch(`http://127.0.0.1:${health}/health/readiness`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (performance.now() - t0 > 120_000) throw new Error("gatekit gateway --env dev was not ready within 120 s");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const ready = (performance.now() - t0) / 1000;
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024;
+    return [ready, rss];
+  } finally {
+    child.kill("SIGTERM");
+    await exited;
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "gatekit-bench-start-"));
+const [first, firstRss] = await startOnce(dataDir);
+const warm = [];
+for (let i = 0; i < runs; i++) warm.push(await startOnce(dataDir));
+rmSync(dataDir, { recursive: true, force: true });
+const warmReady = median(warm.map((w) => w[0]));
+console.log(`\nnpm start (gatekit gateway --env dev): ready in ${first.toFixed(2)} s on the very first start (goal 8${first > 8 ? " ✗" : ""}), ` +
+  `${warmReady.toFixed(2)} s warm (median of ${runs}, goal 3${warmReady > 3 ? " ✗" : ""}); primary RSS ${Math.round(median(warm.map((w) => w[1])))} MB ` +
+  `(${Math.round(firstRss)} MB on the first start; goal 250)`);

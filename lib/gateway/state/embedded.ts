@@ -3,7 +3,7 @@
 // that folder, so workers use the same pg pools as with a real server. PGlite is one connection; the socket
 // server multiplexes the pools onto it (a transaction holds it until it ends).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -29,7 +29,7 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   const useSocket = Buffer.byteLength(socket) < 100;
   if (useSocket) await claimSocket(socket, dir);
   const pgdata = join(dir, "pglite");
-  if (!existsSync(join(pgdata, "PG_VERSION"))) await initInChild(pgdata);
+  if (!existsSync(join(pgdata, "PG_VERSION"))) await createDatabase(pgdata);
   // 16 MB of shared buffers instead of 128: a local run's database is small, and this keeps the primary lean.
   const db = await PGlite.create(pgdata, { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"] });
   const server = new PGLiteSocketServer({ db, maxConnections, ...(useSocket ? { path: socket } : { host: "127.0.0.1", port: 0 }) });
@@ -45,8 +45,17 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   };
 }
 
+/** npm ci's build made an empty data folder (scripts/build.ts): the first start copies it; else runs initdb. */
+async function createDatabase(pgdata: string): Promise<void> {
+  // dist/lib/gateway/state → dist/pglite-template; lib/gateway/state (run from the sources) → dist/pglite-template.
+  const template = ["../../../pglite-template", "../../../dist/pglite-template"].map((p) => new URL(p, import.meta.url).pathname).find((p) => existsSync(join(p, "PG_VERSION")));
+  if (!template) return initInChild(pgdata);
+  rmSync(pgdata, { recursive: true, force: true });
+  cpSync(template, pgdata, { recursive: true });
+}
+
 /**
- * The first start creates the database (initdb) in a short-lived child process: initdb's WASM instance and
+ * Without a template, the first start creates the database (initdb) in a short-lived child process: initdb's WASM instance and
  * file bundle stay in a process's memory (several hundred MB) after it finishes, and the primary runs for days.
  */
 async function initInChild(dataDir: string): Promise<void> {

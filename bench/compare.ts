@@ -1,0 +1,115 @@
+// `npm run bench:compare -- <git ref>`: the gateway of the working tree against the gateway of an earlier commit,
+// on the same machine in the same minutes — the question "is it slower than before?" that a shared, noisy
+// machine can't answer from two `npm run bench` runs made at different times. Both gateways (bundled, one
+// worker, master key) run side by side against the nginx mock; each round loads one then the other with wrk
+// (the order alternating), and the ratio new/old is the median of the rounds'. Rows: whole chat, streamed chat.
+// Options: --rounds N (5), --duration S per load (5), --connections N (32).
+import { execa, type ResultPromise } from "execa";
+import { build } from "esbuild";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { bundleGateway, OUTFILE } from "../scripts/bundle-gateway.ts";
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: "string", default: "5" }, duration: { type: "string", default: "5" }, connections: { type: "string", default: "32" } },
+});
+const ref = positionals[0];
+if (!ref) {
+  console.error("usage: npm run bench:compare -- <git ref> [--rounds N] [--duration S] [--connections N]");
+  process.exit(2);
+}
+const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
+const PORTS = { new: 18190, newHealth: 18191, old: 18192, oldHealth: 18193 };
+const ROWS = [
+  { mode: "chat", body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] }) },
+  { mode: "chat stream", body: JSON.stringify({ model: "bench-stream", stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
+];
+const work = mkdtempSync(join(tmpdir(), "gatekit-compare-"));
+const children: ResultPromise[] = [];
+
+/** The gateway of `ref`, bundled from a detached worktree with this checkout's node_modules. */
+async function bundleRef(): Promise<string> {
+  const tree = join(work, "tree");
+  await execa("git", ["worktree", "add", "--detach", tree, ref!]);
+  try {
+    const out = join(work, "old-gateway.mjs");
+    await build({
+      entryPoints: [join(tree, "lib/gateway/main.ts")], outfile: out, bundle: true, platform: "node", format: "esm", target: "node20", minify: true,
+      nodePaths: [resolve("node_modules")], logLevel: "error", external: ["@electric-sql/pglite", "@electric-sql/pglite-socket"],
+      banner: { js: "import { createRequire as __gatekitRequire } from 'node:module'; const require = __gatekitRequire(import.meta.url);" },
+    });
+    return out;
+  } finally {
+    await execa("git", ["worktree", "remove", "--force", tree]);
+  }
+}
+
+function start(file: string, port: number, health: number): void {
+  const config = join(work, "config.yaml");
+  const child = execa("node", [file, "--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"], {
+    env: { LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(health), LITELLM_MODE: "PRODUCTION" }, reject: false, stdio: "ignore",
+  });
+  children.push(child);
+}
+
+async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the gateway on port ${port} did not answer within 20 s`);
+}
+
+async function rps(port: number, body: string, seconds: number): Promise<number> {
+  const script = join(work, "load.lua");
+  writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${KEY}"\nwrk.body='${body}'\n`);
+  const r = await execa("wrk", ["-t1", `-c${args.connections}`, `-d${seconds}s`, "-s", script, `http://127.0.0.1:${port}/v1/chat/completions`]);
+  if (/Non-2xx/.test(r.stdout)) throw new Error(`errors under load on port ${port}:\n${r.stdout}`);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)![1]);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  if (!existsSync("/usr/bin/wrk")) throw new Error("wrk is not installed: apt-get install wrk");
+  const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
+  if (!nginx) throw new Error("nginx is not installed: apt-get install nginx");
+  mkdirSync(join(work, "logs"));
+  children.push(execa(nginx, ["-p", work, "-c", resolve("../shared/bench/mock-upstream.nginx.conf")], { reject: false, stdio: "ignore" }));
+  const dep = (name: string, port: number) => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1" }\n`;
+  writeFileSync(join(work, "config.yaml"), `model_list:\n${dep("bench", 18080)}${dep("bench-stream", 18083)}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`);
+  const old = await bundleRef();
+  await bundleGateway();
+  start(resolve(OUTFILE), PORTS.new, PORTS.newHealth);
+  start(old, PORTS.old, PORTS.oldHealth);
+  await Promise.all([waitReady(PORTS.new), waitReady(PORTS.old)]);
+  const seconds = Number(args.duration);
+  const rounds = Number(args.rounds);
+  console.log(`gatekit bench:compare — working tree vs ${ref}, ${rounds} alternating rounds of ${seconds} s, ${args.connections} connections\n`);
+  console.log("| mode | RPS new (median) | RPS old (median) | new / old (median of rounds) | range |\n|---|---:|---:|---:|---|");
+  for (const row of ROWS) {
+    await rps(PORTS.new, row.body, 2); // warm-up
+    await rps(PORTS.old, row.body, 2);
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < rounds; i++) {
+      const first = i % 2 ? PORTS.old : PORTS.new;
+      const a = await rps(first, row.body, seconds);
+      const b = await rps(first === PORTS.new ? PORTS.old : PORTS.new, row.body, seconds);
+      pairs.push(first === PORTS.new ? [a, b] : [b, a]);
+    }
+    const ratios = pairs.map(([n, o]) => n / o);
+    console.log(`| ${row.mode} | ${median(pairs.map((p) => p[0])).toFixed(0)} | ${median(pairs.map((p) => p[1])).toFixed(0)} | ${median(ratios).toFixed(2)} | ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} |`);
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) c.kill("SIGTERM");
+  await Promise.allSettled(children);
+  rmSync(work, { recursive: true, force: true });
+}
