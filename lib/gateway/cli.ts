@@ -9,8 +9,7 @@ import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/loa
 import { createLogger, type Logger } from "./log.ts";
 import { HELP, parseGatewayArgs, UsageError, type GatewayOptions } from "./options.ts";
 import { runPrimary } from "./process/primary.ts";
-import { runWorker } from "./process/worker.ts";
-import { VERSION } from "./server.ts";
+import { VERSION } from "./version.ts";
 import { checkSaltKey, SaltKeyMismatch } from "./state/credentials.ts";
 import { createPool, migrate } from "./state/db.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./state/embedded.ts";
@@ -58,7 +57,8 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   }
   const logger = createLogger(opts.logLevel);
   // A worker runs until the primary tells it to drain; it exits by itself then.
-  if (cluster.isWorker) return runWorker(opts, config, logger), new Promise<number>(() => {});
+  // The server's modules are loaded by the workers only: the primary starts (and forks them) sooner without.
+  if (cluster.isWorker) return (await import("./process/worker.ts")).runWorker(opts, config, logger), new Promise<number>(() => {});
 
   const busy = await portInUse(opts);
   if (busy) return console.error(`gatekit gateway: ${busy}`), 2;

@@ -33,7 +33,9 @@ import { SharedRedis } from "./state/redis.ts";
 import { uiRoutes } from "./ui/index.ts";
 import { Upstreams } from "./upstream.ts";
 
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.ts";
+
+export { VERSION };
 const MODEL_SYNC_MS = 2000;
 
 export interface Gateway {

@@ -1,6 +1,6 @@
 // The separate health app, served by the primary: busy workers can never make a liveness probe fail.
 import http from "node:http";
-import { VERSION } from "../server.ts";
+import { VERSION } from "../version.ts";
 
 export interface HealthState {
   draining(): boolean;

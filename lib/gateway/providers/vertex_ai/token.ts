@@ -3,7 +3,6 @@
 // are cached per key and replaced before they expire; concurrent callers share one exchange.
 import { createSign } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request } from "undici";
 import { GatewayError } from "../../errors.ts";
 
 const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
@@ -79,6 +78,7 @@ export class TokenSource {
     const form = new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion }).toString();
     let res;
     try {
+      const { request } = await import("undici"); // loaded when a token is first needed, not with the config
       res = await request(sa.token_uri ?? GOOGLE_TOKEN_URI, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form, headersTimeout: 30_000, bodyTimeout: 30_000 });
     } catch (e) {
       throw new GatewayError(500, "APIConnectionError", `vertex_ai: could not reach the token endpoint (${(e as NodeJS.ErrnoException).code ?? (e as Error).name})`);
