@@ -55,8 +55,9 @@ async function createDatabase(pgdata: string): Promise<void> {
 }
 
 /**
- * Without a template, the first start creates the database (initdb) in a short-lived child process: initdb's WASM instance and
- * file bundle stay in a process's memory (several hundred MB) after it finishes, and the primary runs for days.
+ * Without a template, the first start creates the database (initdb) in a short-lived child process: initdb's
+ * WASM instance and file bundle stay in a process's memory (several hundred MB) after it finishes, and the
+ * primary runs for days.
  */
 async function initInChild(dataDir: string): Promise<void> {
   const pglite = import.meta.resolve("@electric-sql/pglite");
