@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { AGENT_KEYS, startAgentUpstreams, type AgentUpstreams } from "../support/mock-agents.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
@@ -21,9 +20,7 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   [db, up] = await Promise.all([startPostgres(), startAgentUpstreams()]);
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool); // the primary's job in a deployed gateway
-  await pool.end();
+  await db.migrate(); // the primary's job in a deployed gateway
   gw = await startGateway({
     model_list: [
       { model_name: "gk-anthropic", litellm_params: { model: "anthropic/claude-sonnet-4-5", api_base: up.url, api_key: "os.environ/ANT_KEY" } },

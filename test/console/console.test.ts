@@ -11,7 +11,6 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { buildUi } from "../../scripts/build-ui.ts";
 import { startBrowser, type TestBrowser } from "../support/browser.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
@@ -53,9 +52,7 @@ async function signIn(key: string) {
 beforeAll(async () => {
   process.env.GATEKIT_UI_DIR = (await buildUi(mkdtempSync(join(tmpdir(), "gatekit-ui-")))).dir;
   db = await startPostgres();
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool);
-  await pool.end();
+  await db.migrate();
   upstream = await startMockOpenAI();
   gw = await startGateway({
     model_list: [

@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { MASTER_KEY } from "../support/gateway.ts";
 import { startGatewayProcess, waitFor } from "../support/gateway-process.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
@@ -29,9 +28,7 @@ const unknownKey = (url: string) => fetch(`${url}/v1/models`, { headers: { autho
 beforeAll(async () => {
   db = await startPostgres();
   upstream = await startMockOpenAI();
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool);
-  await pool.end();
+  await db.migrate();
   sampler = new pg.Client(db.url.replace(/\/litellm$/, "/postgres"));
   await sampler.connect();
 }, 120_000);

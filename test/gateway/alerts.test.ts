@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Alerter, type Alert } from "../../lib/gateway/alerts/alerter.ts";
 import { slackSender } from "../../lib/gateway/alerts/slack.ts";
 import { loadGatewayConfig } from "../../lib/gateway/config/load.ts";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { freePort } from "../support/ports.ts";
@@ -90,9 +89,7 @@ describe("budget alerts", () => {
   let gw: TestGateway;
   beforeAll(async () => {
     [db, webhook] = await Promise.all([startPostgres(), startWebhook()]);
-    const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-    await migrate(pool);
-    await pool.end();
+    await db.migrate();
     // 11 prompt and 7 completion tokens per mock answer: 0.25 USD a request at these prices.
     const priced = { model_name: "priced", litellm_params: { model: "openai/custom", api_base: upstream.url, input_cost_per_token: 0.01, output_cost_per_token: 0.02 } };
     gw = await startGateway({ ...alertingConfig([priced]), general_settings: { ...alertingConfig([]).general_settings, database_url: "os.environ/DATABASE_URL" } }, { DATABASE_URL: db.url, SLACK_WEBHOOK_URL: webhook.url });

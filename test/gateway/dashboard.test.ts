@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
@@ -65,9 +64,7 @@ describe("templates", () => {
 
   beforeAll(async () => {
     [db, redis, upstream] = await Promise.all([startPostgres(), startRedis(), startMockOpenAI()]);
-    const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-    await migrate(pool);
-    await pool.end();
+    await db.migrate();
     const dep = (name: string, model: string, id: string) => ({ model_name: name, litellm_params: { model: `openai/${model}`, api_base: upstream.url }, model_info: { id } });
     gw = await startGateway({
       model_list: [dep("gpt-4o-mini", "gpt-4o-mini", "ok"), dep("down", "error-500", "down"), dep("flaky", "error-503", "flaky-bad"), dep("flaky", "good", "flaky-good")],

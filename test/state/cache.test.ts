@@ -3,7 +3,6 @@
 // request and recovers by itself. Every answer, cached or not, has its spend log row in a real Postgres.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
@@ -23,9 +22,7 @@ const ask = (content: string, extra: object = {}) =>
 beforeAll(async () => {
   [redis, db] = await Promise.all([startRedis(), startPostgres()]);
   upstream = await startMockOpenAI();
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool);
-  await pool.end();
+  await db.migrate();
   gw = await startGateway({
     model_list: [{ model_name: "gpt-4o-mini", litellm_params: { model: "openai/gpt-4o-mini", api_base: upstream.url } }],
     litellm_settings: { cache: true, cache_params: { type: "redis", host: "127.0.0.1", port: redis.port, password: "os.environ/REDIS_PASSWORD", namespace: "gatekit-test", ttl: 60 } },

@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildUi } from "../../scripts/build-ui.ts";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { loadGatewayConfig } from "../../lib/gateway/config/load.ts";
 import { createLogger } from "../../lib/gateway/log.ts";
 import { parseGatewayArgs } from "../../lib/gateway/options.ts";
@@ -33,9 +32,7 @@ let b: { key: string; token: string };
 beforeAll(async () => {
   process.env.GATEKIT_UI_DIR = (await buildUi(mkdtempSync(join(tmpdir(), "gatekit-ui-")))).dir;
   db = await startPostgres();
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool);
-  await pool.end();
+  await db.migrate();
   upstream = await startMockOpenAI();
   gw = await startGateway({
     model_list: [

@@ -34,10 +34,7 @@ const config = (api: string) => ({
 beforeAll(async () => {
   [db, redis, upstream] = await Promise.all([startPostgres(), startRedis(), startMockOpenAI()]);
   const env = { DATABASE_URL: db.url, REDIS_PASSWORD: redis.password };
-  const { createPool, migrate } = await import("../../lib/gateway/state/db.ts");
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool);
-  await pool.end();
+  await db.migrate();
   [a, b] = await Promise.all([startGateway(config(upstream.url), env), startGateway(config(upstream.url), env)]);
   await new Promise((r) => setTimeout(r, 300)); // both connected to Redis
 }, 120_000);

@@ -3,7 +3,6 @@
 // and stored answers live in Postgres per key — another key gets 404s, another gateway instance continues them.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { hashKey } from "../../lib/gateway/state/keys.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { RESPONSES_KEY, startMockResponses, type MockResponses } from "../support/mock-openai-responses.ts";
@@ -33,9 +32,7 @@ const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: InstanceTyp
 
 beforeAll(async () => {
   db = await startPostgres();
-  const pool = createPool(db.url, { max: 1, connectionTimeoutMs: 5000 });
-  await migrate(pool); // as `gatekit gateway` does before its workers start
-  await pool.end();
+  await db.migrate(); // as `gatekit gateway` does before its workers start
   native = await startMockResponses();
   providers = await startMockProviders();
   gw = await startGateway(config(), { DATABASE_URL: db.url });

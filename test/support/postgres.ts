@@ -6,6 +6,7 @@ import { chmodSync, chownSync, mkdtempSync, readdirSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { createPool, migrate } from "../../lib/gateway/state/db.ts";
 import { freePort } from "./ports.ts";
 
 export interface TestPostgres {
@@ -16,6 +17,8 @@ export interface TestPostgres {
   destroy(): Promise<void>;
   /** One query on a connection of its own (tests read what the gateway wrote). */
   query(sql: string, params?: unknown[]): Promise<any[]>;
+  /** The gateway's migrations, applied as its primary does at start; the versions applied. */
+  migrate(): Promise<number[]>;
 }
 
 function binDir(): string {
@@ -52,6 +55,14 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url, port, stop, start,
     destroy: () => stop().catch(() => undefined),
+    async migrate() {
+      const pool = createPool(url, { max: 1, connectionTimeoutMs: 5000 });
+      try {
+        return await migrate(pool);
+      } finally {
+        await pool.end();
+      }
+    },
     async query(sql, params = []) {
       const c = new pg.Client(url);
       await c.connect();
