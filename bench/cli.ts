@@ -4,11 +4,11 @@
 // gateway (`gatekit gateway --env dev`): time to ready on the very first start (a new data folder: the
 // embedded database is created) and on a warm one, and the primary's RSS once ready.
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
+import { freePort } from "../test/support/ports.ts";
 
 const runs = Number(process.argv[2] ?? 5);
 // validate reads secret values: .env.example's are what a newcomer's .env starts as.
@@ -42,14 +42,6 @@ for (const { args, goal } of COMMANDS) {
   const label = args.startsWith("synth") ? "synth" : args;
   console.log(`| ${label} | ${wall.toFixed(2)} | ${goal}${wall > goal ? " ✗" : ""} | ${median(samples.map((s) => s[1])).toFixed(2)} |`);
 }
-
-/** A port nothing listens on now. */
-const freePort = () => new Promise<number>((resolve) => {
-  const srv = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = srv.address() as { port: number };
-    srv.close(() => resolve(port));
-  });
-});
 
 /** One `gatekit gateway --env dev` on free ports and `dataDir`: [s to ready, primary RSS MB]. */
 async function startOnce(dataDir: string): Promise<[number, number]> {

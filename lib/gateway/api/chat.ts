@@ -1,6 +1,6 @@
 // OpenAI chat completions (`POST /v1/chat/completions`): the gateway's internal form itself.
 import { chunker } from "../providers/shared/openai-shapes.ts";
-import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
+import { asIs, openaiEnds, openaiStream, scanOpenaiUsage } from "./openai.ts";
 import { sse, type Surface } from "./surface.ts";
 import { checkFields, checkItems, is, required, type Fields } from "./validate.ts";
 
@@ -46,7 +46,5 @@ export const chat: Surface = {
   },
 
   scanUsage: scanOpenaiUsage,
-  relayEnd,
-  error: openaiError,
-  streamError: openaiStreamError,
+  ...openaiEnds,
 };

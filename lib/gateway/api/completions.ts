@@ -1,6 +1,6 @@
 // OpenAI legacy completions (`POST /v1/completions`): the internal form is the wire format.
 import { randomUUID } from "node:crypto";
-import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
+import { asIs, openaiEnds, openaiStream, scanOpenaiUsage } from "./openai.ts";
 import type { Surface } from "./surface.ts";
 import { checkFields, is, required, type Fields } from "./validate.ts";
 
@@ -38,7 +38,5 @@ export const completions: Surface = {
   },
 
   scanUsage: scanOpenaiUsage,
-  relayEnd,
-  error: openaiError,
-  streamError: openaiStreamError,
+  ...openaiEnds,
 };

@@ -1,5 +1,5 @@
 // OpenAI embeddings (`POST /v1/embeddings`): the internal form is the wire format; never streamed.
-import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd, scanOpenaiUsage } from "./openai.ts";
+import { asIs, openaiEnds, openaiStream, scanOpenaiUsage } from "./openai.ts";
 import type { Surface } from "./surface.ts";
 import { checkFields, is, required, type Fields } from "./validate.ts";
 
@@ -23,7 +23,5 @@ export const embeddings: Surface = {
   stream: () => openaiStream,
   replay: (text) => text,
   scanUsage: scanOpenaiUsage,
-  relayEnd,
-  error: openaiError,
-  streamError: openaiStreamError,
+  ...openaiEnds,
 };

@@ -3,7 +3,7 @@
 // ending in `[DONE]`, and errors are `{"error":{"message","type","param","code"}}`.
 import type { IncomingHttpHeaders } from "node:http";
 import type { GatewayError } from "../errors.ts";
-import { sse, type Body, type Parsed, type StreamRenderer, type TokenCounts } from "./surface.ts";
+import { sse, type Body, type Parsed, type StreamRenderer, type Surface, type TokenCounts } from "./surface.ts";
 
 /** `parsed.internal()` of a surface whose wire format is the internal one: the body itself, no closure per request. */
 function bodyItself(this: Parsed): Body {
@@ -24,7 +24,10 @@ export const relayEnd = (tail: string) => (tail.includes("[DONE]") ? "" : DONE);
 export const openaiError = (e: GatewayError) => e.body();
 
 /** LiteLLM's mid-stream error: a data line with the error body (the SDKs raise it as an APIError). */
-export const openaiStreamError = (e: GatewayError) => `data: ${e.body()}\n\n`;
+const openaiStreamError = (e: GatewayError) => `data: ${e.body()}\n\n`;
+
+/** How every OpenAI-format surface ends a relayed stream and renders errors, whole and mid-stream. */
+export const openaiEnds = { relayEnd, error: openaiError, streamError: openaiStreamError } satisfies Partial<Surface>;
 
 const PROMPT_TOKENS = /"prompt_tokens":\s*(\d+)/;
 const COMPLETION_TOKENS = /"completion_tokens":\s*(\d+)/;

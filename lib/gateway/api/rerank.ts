@@ -1,6 +1,6 @@
 // LiteLLM's rerank API (`POST /v1/rerank`, Cohere's shape): the internal form is the wire format — providers
 // map it to their own (Cohere v2, Voyage, Jina, vLLM) and back; never streamed.
-import { asIs, openaiError, openaiStreamError, openaiStream, relayEnd } from "./openai.ts";
+import { asIs, openaiEnds, openaiStream } from "./openai.ts";
 import type { Surface, TokenCounts } from "./surface.ts";
 import { checkFields, is, required, type Fields } from "./validate.ts";
 
@@ -29,7 +29,5 @@ export const rerank: Surface = {
     const m = INPUT_TOKENS.exec(text);
     if (m) into.inputTokens = Number(m[1]);
   },
-  relayEnd,
-  error: openaiError,
-  streamError: openaiStreamError,
+  ...openaiEnds,
 };

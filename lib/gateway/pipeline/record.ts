@@ -3,7 +3,7 @@
 import { performance } from "node:perf_hooks";
 import type { ResolvedDeployment } from "../config/load.ts";
 import { overBudget, type VirtualKey } from "../state/keys.ts";
-import { costOf } from "../state/spend.ts";
+import { costOf, type SpendRow } from "../state/spend.ts";
 import type { Call, Services } from "./context.ts";
 
 export function record(svc: Services, call: Call): void {
@@ -37,34 +37,27 @@ function recordSpend(svc: Services, call: Call, d: ResolvedDeployment, totalSeco
   const key = call.caller?.key;
   if (key) addKeySpend(svc, key, spend);
   if (!svc.state!.spend) return;
-  const end = new Date();
-  svc.state!.spend.add({
-    request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: key?.token ?? "", spend,
-    prompt_tokens: call.inputTokens ?? 0, completion_tokens: call.outputTokens ?? 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
-    model: d.params.model, model_id: d.id, model_group: call.requestedModel, api_base: d.params.api_base ?? "", user: "",
-  });
+  svc.state!.spend.add({ ...spendRow(call, totalSeconds, d), spend, prompt_tokens: call.inputTokens ?? 0, completion_tokens: call.outputTokens ?? 0 });
 }
 
 /** A refused or failed call of a known caller: a spend log row without spend (LiteLLM logs errors too). */
 function recordFailure(svc: Services, call: Call, totalSeconds: number): void {
-  const d = call.deployment;
-  const end = new Date();
-  svc.state!.spend!.add({
-    request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: call.caller?.key?.token ?? "", spend: 0,
-    prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
-    model: d?.params.model ?? "", model_id: d?.id ?? "", model_group: call.requestedModel, api_base: d?.params.api_base ?? "", user: "",
-    status: "failure", errorClass: call.errorClass ?? "APIConnectionError",
-  });
+  svc.state!.spend!.add({ ...spendRow(call, totalSeconds, call.deployment), status: "failure", errorClass: call.errorClass ?? "APIConnectionError" });
 }
 
 /** An answer from the response cache: a spend log row at no cost, so every served call has its row (as in LiteLLM). */
 function recordCacheHit(svc: Services, call: Call, totalSeconds: number): void {
+  svc.state!.spend!.add({ ...spendRow(call, totalSeconds, undefined), cacheHit: true });
+}
+
+/** The row every call's spend log entry starts from: no cost or tokens until the caller says so. */
+function spendRow(call: Call, totalSeconds: number, d: ResolvedDeployment | undefined): SpendRow {
   const end = new Date();
-  svc.state!.spend!.add({
+  return {
     request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: call.caller?.key?.token ?? "", spend: 0,
     prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
-    model: "", model_id: "", model_group: call.requestedModel, api_base: "", user: "", cacheHit: true,
-  });
+    model: d?.params.model ?? "", model_id: d?.id ?? "", model_group: call.requestedModel, api_base: d?.params.api_base ?? "", user: "",
+  };
 }
 
 /** Crossing the key's budget alerts at once. */
