@@ -1,13 +1,14 @@
 // `npm run build` (and npm ci's prepare step): every .ts under lib/ and stacks/ compiled to dist/ with imports
 // rewritten to .js (tsconfig.build.json), and every other file under lib/ (HTML, CSS, JSON a module reads next
 // to itself) copied beside it, so a new folder under lib/ needs no build edit. Type checking is `npm run typecheck`.
-// Also, once per PGlite version, the embedded database's empty data folder (dist/pglite-template): `npm start`'s
+// Then the gateway bundle (dist/gateway, which `npm start`'s workers run) and, once per PGlite version, the embedded database's empty data folder (dist/pglite-template): `npm start`'s
 // first start copies it instead of running initdb (6 s of WASM) itself.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { buildUi } from "./build-ui.ts";
+import { buildUi, UI_OUTDIR } from "./build-ui.ts";
+import { bundleGateway } from "./bundle-gateway.ts";
 
 const OUT = ["dist/lib", "dist/stacks", "dist/scripts"];
 const started = Date.now();
@@ -23,6 +24,7 @@ for (const entry of readdirSync("lib", { recursive: true, withFileTypes: true })
   assets++;
 }
 await buildUi(); // the admin console's files, dist/ui (served at /ui)
+await bundleGateway(UI_OUTDIR);
 await pgliteTemplate();
 console.log(`gatekit: compiled lib/ and stacks/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s${assets ? ` (${assets} other files copied)` : ""}`);
 

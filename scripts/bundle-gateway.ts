@@ -1,7 +1,8 @@
-// Bundles the gateway (lib/gateway/main.ts) into one file, dist/gateway/gateway.mjs, for the image. Fails if
+// Bundles the gateway (lib/gateway/main.ts) into one file, dist/gateway/gateway.mjs: the image's entrypoint, and
+// what `npm start`'s workers run (one file loads in half the time of the compiled tree's modules). Fails if
 // anything of the deployment side (cdktf, constructs, the Docker provider) slipped into the gateway's imports.
 import { build } from "esbuild";
-import { statSync } from "node:fs";
+import { cpSync, rmSync, statSync } from "node:fs";
 import { buildUi } from "./build-ui.ts";
 
 const FORBIDDEN = /node_modules\/(cdktf|constructs|@cdktf)\/|lib\/(infra|rules|spec|review|model)\//;
@@ -9,7 +10,8 @@ export const OUTFILE = "dist/gateway/gateway.mjs";
 /** The admin console's files beside the bundle (the gateway looks for ./ui/ next to itself). */
 export const UI_DIR = "dist/gateway/ui";
 
-export async function bundleGateway(): Promise<{ file: string; bytes: number; inputs: number }> {
+/** `builtUi`: a console already built (npm run build's dist/ui), copied instead of built again. */
+export async function bundleGateway(builtUi?: string): Promise<{ file: string; bytes: number; inputs: number }> {
   const result = await build({
     entryPoints: ["lib/gateway/main.ts"],
     outfile: OUTFILE,
@@ -30,7 +32,8 @@ export async function bundleGateway(): Promise<{ file: string; bytes: number; in
   const inputs = Object.keys(result.metafile.inputs);
   const leaked = inputs.filter((i) => FORBIDDEN.test(i));
   if (leaked.length) throw new Error(`the gateway bundle must not include deployment code, found:\n  ${leaked.slice(0, 10).join("\n  ")}`);
-  await buildUi(UI_DIR);
+  if (builtUi) rmSync(UI_DIR, { recursive: true, force: true }), cpSync(builtUi, UI_DIR, { recursive: true });
+  else await buildUi(UI_DIR);
   return { file: OUTFILE, bytes: statSync(OUTFILE).size, inputs: inputs.length };
 }
 

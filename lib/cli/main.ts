@@ -1,5 +1,6 @@
 // gatekit's command line: one module per command under ./commands, each `run(args) → exit code`.
 // Exit codes: 0 fine, 1 findings or refusal, 2 unusable input.
+import cluster from "node:cluster";
 import { createRequire } from "node:module";
 
 type Command = { run(args: string[]): Promise<number>; HELP?: string };
@@ -74,5 +75,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+// A gateway worker, forked by `gatekit gateway`'s primary, goes straight to the gateway.
+if (cluster.isWorker) await (await import("../gateway/process/worker-start.ts")).startWorker();
+else process.exitCode = await main(process.argv.slice(2));

@@ -26,8 +26,10 @@ export interface RunExtras {
   notes?: string[];
 }
 
-/** Runs the gateway; resolves with the exit code when it stops (after a drain, or at once on bad input). */
-/** Reads and fills process.env (DEV's env files, the embedded DATABASE_URL): the workers are forked with it. */
+/**
+ * Runs the gateway; resolves with the exit code when it stops (after a drain, or at once on bad input). Reads
+ * and fills process.env (DEV's env files, the embedded DATABASE_URL): the workers are forked with it.
+ */
 export async function runGateway(argv: string[], extras: RunExtras = {}): Promise<number> {
   const env = process.env;
   let opts;
@@ -55,10 +57,9 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
     console.error(`gatekit gateway: the config is not valid:\n${e.issues.map((i) => `  ${i.file} ${i.path || "(file)"}: ${i.message}`).join("\n")}`);
     return 1;
   }
-  const logger = createLogger(opts.logLevel);
   // A worker runs until the primary tells it to drain; it exits by itself then.
   // The server's modules are loaded by the workers only: the primary starts (and forks them) sooner without.
-  if (cluster.isWorker) return (await import("./process/worker.ts")).runWorker(opts, config, logger), new Promise<number>(() => {});
+  if (cluster.isWorker) return (await import("./process/worker.ts")).runWorker(opts, config, createLogger(opts.logLevel)), new Promise<number>(() => {});
 
   const busy = await portInUse(opts);
   if (busy) return console.error(`gatekit gateway: ${busy}`), 2;
@@ -91,7 +92,8 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   }, `gatekit gateway ${VERSION} listening on http://${opts.host}:${opts.port}`);
   const retrying = new AbortController();
   const fatal = ready === "unreachable" ? prepareWhenReachable(config, runMigrations, lifecycle, retrying.signal) : undefined;
-  const code = await runPrimary(opts, config, lifecycle, fatal, journal);
+  const start = { argv, extras: { config: extras.config, source: extras.source } };
+  const code = await runPrimary(opts, config, lifecycle, { start, fatal, journal });
   retrying.abort();
   await embedded?.close();
   return code;

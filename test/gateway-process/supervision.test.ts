@@ -6,10 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatekit } from "../support/cli.ts";
+import { execa } from "execa";
+import { BIN, gatekit } from "../support/cli.ts";
 import { MASTER_KEY } from "../support/gateway.ts";
 import { startGatewayProcess, waitFor, type GatewayProcess } from "../support/gateway-process.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
+import { freePort } from "../support/ports.ts";
 
 const MOCK = { model_list: [{ model_name: "mock", litellm_params: { model: "openai/mock", mock_response: "hi there" } }] };
 const client = (gw: GatewayProcess) => new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -150,6 +152,24 @@ describe("start-up", () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain("--num_workers must be a whole number");
   });
+
+  it("SIGTERM while the workers are still starting: each drains as it comes up, and the gateway exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gatekit-early-stop-"));
+    writeFileSync(join(dir, "config.yaml"), JSON.stringify(MOCK));
+    const proc = execa(process.execPath, [BIN, "gateway", "--config", join(dir, "config.yaml"), "--host", "127.0.0.1", "--port", String(await freePort()), "--num_workers", "2"], {
+      cwd: dir, reject: false, env: { LITELLM_MODE: "PRODUCTION", LITELLM_MASTER_KEY: MASTER_KEY },
+    });
+    // The primary's "listening" line comes just before it forks the workers (and handles SIGTERM), a second or
+    // more before they listen.
+    await new Promise<void>((resolve) => {
+      proc.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && setTimeout(resolve, 150));
+      void proc.then(() => resolve());
+    });
+    proc.kill("SIGTERM");
+    const result = await proc;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("all workers finished; exiting");
+  }, 60_000);
 
   it("LITELLM_MODE=PRODUCTION never reads .env; DEV does", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "gatekit-dotenv-"));
