@@ -1,4 +1,5 @@
 // Calls to providers over keep-alive connection pools, one per origin, reused across requests.
+import type { EventEmitter } from "node:events";
 import { Readable } from "node:stream";
 import { Pool, errors, type Dispatcher } from "undici";
 import { GatewayError } from "./errors.ts";
@@ -9,7 +10,8 @@ export interface CallOptions {
   headersTimeoutMs: number;
   /** Longest pause between body chunks. */
   bodyTimeoutMs: number;
-  signal: AbortSignal;
+  /** Cancels the call: an AbortSignal, or an EventEmitter that emits "abort". */
+  signal: AbortSignal | EventEmitter;
 }
 
 export class Upstreams {
