@@ -1,13 +1,14 @@
 // The Responses API bridged through the internal chat form, for every provider that doesn't speak it itself:
 // a Responses request → a chat request, a chat answer → a Response object, chat chunks → Responses events.
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { GatewayError } from "../errors.ts";
 import type { Body } from "./surface.ts";
 
 type Item = Record<string, any>;
 type ChatMessage = { role: string; content?: unknown; tool_calls?: object[]; tool_call_id?: string };
 
-export const newId = (prefix: string) => `${prefix}_${randomBytes(16).toString("hex")}`;
+/** 32 hex digits. randomUUID draws on a cached pool of entropy; randomBytes asks the kernel on every call. */
+export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
 
 /** The input as a list of items (a string is one user message). */
 export const inputItems = (input: unknown): Item[] => (typeof input === "string" ? [{ type: "message", role: "user", content: input }] : ((input as Item[] | undefined) ?? []));
