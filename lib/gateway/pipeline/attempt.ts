@@ -12,7 +12,7 @@ import { lineSplitter, parseJson } from "../providers/shared/openai-shapes.ts";
 import type { Provider, StreamTranslator } from "../providers/types.ts";
 import { connectionError } from "../upstream.ts";
 import type { Call, Services } from "./context.ts";
-import { drained, send, startStream } from "./respond.ts";
+import { send, startStream, writePiece } from "./respond.ts";
 
 /** Calls deployment `d` and answers the client; returns a whole answer's text (for the cache), nothing for a stream. */
 export async function attempt(svc: Services, call: Call, d: ResolvedDeployment): Promise<string | undefined> {
@@ -89,7 +89,8 @@ async function relayStream(call: Call, surface: Surface, parsed: Parsed, upstrea
     parsed.relayed?.(piece);
     tail = text.slice(-32);
     call.midEvent = !tail.endsWith("\n\n");
-    if (!res.write(lines ? piece : chunk)) await drained(res);
+    const full = writePiece(call, lines ? piece : chunk);
+    if (full) await full;
   }
   if (first) startStream(call);
   res.end((lines?.end() ?? "") + surface.relayEnd(tail));
@@ -125,7 +126,8 @@ async function translateStream(call: Call, surface: Surface, parsed: Parsed, tra
     if (!chunks.length) continue;
     usageOf(call, chunks);
     const out = renderer.push(chunks);
-    if (out.length && !res.write(out)) await drained(res);
+    const full = out.length ? writePiece(call, out) : undefined;
+    if (full) await full;
   }
   if (first) startStream(call);
   const last = translator.end();

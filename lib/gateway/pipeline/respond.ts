@@ -48,6 +48,25 @@ function endStream(call: Call, error: GatewayError): void {
   res.end(surface.streamError(error, parsed));
 }
 
+/**
+ * One piece of a stream, with back-pressure. The socket stays corked until the loop's check phase, so the pieces
+ * and the end that arrive in one turn (a short answer is often one upstream read) leave in one write: end()
+ * flushes all, where an end in a later tick than the last piece cost a write of its own. Returns a promise to
+ * wait for when the client's buffer is full.
+ */
+export function writePiece(call: Call, piece: string | Buffer): Promise<void> | undefined {
+  const { res } = call;
+  if (!call.corked) {
+    call.corked = true;
+    res.cork();
+    setImmediate(() => {
+      call.corked = false;
+      if (!res.writableEnded) res.uncork();
+    });
+  }
+  return res.write(piece) ? undefined : drained(res);
+}
+
 /** Resolves when the client can take more; a client that went away never drains, so that rejects (499). */
 export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
