@@ -2,7 +2,9 @@
 // on the same machine in the same minutes — the question "is it slower than before?" that a shared, noisy
 // machine can't answer from two `npm run bench` runs made at different times. Both gateways (bundled, one
 // worker, master key) run side by side against the nginx mock; each round loads one then the other with wrk
-// (the order alternating), and the ratio new/old is the median of the rounds'. Rows: whole chat, streamed chat.
+// (the order alternating), and the ratio new/old is the median of the rounds'. Rows: whole chat, streamed chat,
+// streamed Messages translated from the chat stream, streamed Responses bridged from it (skipped for a ref
+// that does not serve them).
 // Options: --rounds N (5), --duration S per load (5), --connections N (32).
 import { execa, type ResultPromise } from "execa";
 import { build } from "esbuild";
@@ -23,9 +25,12 @@ if (!ref) {
 }
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
 const PORTS = { new: 18190, newHealth: 18191, old: 18192, oldHealth: 18193 };
+const CHAT = "/v1/chat/completions";
 const ROWS = [
-  { mode: "chat", body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] }) },
-  { mode: "chat stream", body: JSON.stringify({ model: "bench-stream", stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
+  { mode: "chat", path: CHAT, body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] }) },
+  { mode: "chat stream", path: CHAT, body: JSON.stringify({ model: "bench-stream", stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
+  { mode: "messages stream, translated", path: "/v1/messages", body: JSON.stringify({ model: "bench-stream", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
+  { mode: "responses stream, bridged", path: "/v1/responses", body: JSON.stringify({ model: "bench-bridged", input: "Hello!", stream: true, store: false }) },
 ];
 const work = mkdtempSync(join(tmpdir(), "gatekit-compare-"));
 const children: ResultPromise[] = [];
@@ -64,12 +69,19 @@ async function waitReady(port: number): Promise<void> {
   throw new Error(`the gateway on port ${port} did not answer within 20 s`);
 }
 
-async function rps(port: number, body: string, seconds: number): Promise<number> {
+async function rps(port: number, { path, body }: { path: string; body: string }, seconds: number): Promise<number> {
   const script = join(work, "load.lua");
   writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${KEY}"\nwrk.body='${body}'\n`);
-  const r = await execa("wrk", ["-t1", `-c${args.connections}`, `-d${seconds}s`, "-s", script, `http://127.0.0.1:${port}/v1/chat/completions`]);
+  const r = await execa("wrk", ["-t1", `-c${args.connections}`, `-d${seconds}s`, "-s", script, `http://127.0.0.1:${port}${path}`]);
   if (/Non-2xx/.test(r.stdout)) throw new Error(`errors under load on port ${port}:\n${r.stdout}`);
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)![1]);
+}
+
+/** A ref from before a surface existed (or a config form it lacks) answers its route with an error. */
+async function serves(port: number, { path, body }: { path: string; body: string }): Promise<boolean> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body });
+  await r.arrayBuffer();
+  return r.ok;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -81,7 +93,9 @@ async function main(): Promise<void> {
   mkdirSync(join(work, "logs"));
   children.push(execa(nginx, ["-p", work, "-c", resolve("../shared/bench/mock-upstream.nginx.conf")], { reject: false, stdio: "ignore" }));
   const dep = (name: string, port: number) => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1" }\n`;
-  writeFileSync(join(work, "config.yaml"), `model_list:\n${dep("bench", 18080)}${dep("bench-stream", 18083)}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`);
+  // hosted_vllm/: an OpenAI-compatible chat server without the Responses API, so /v1/responses is bridged
+  const bridged = `  - model_name: bench-bridged\n    litellm_params: { model: hosted_vllm/gpt-4o-mini, api_base: "http://127.0.0.1:18083/v1" }\n`;
+  writeFileSync(join(work, "config.yaml"), `model_list:\n${dep("bench", 18080)}${dep("bench-stream", 18083)}${bridged}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`);
   const old = await bundleRef();
   await bundleGateway();
   start(resolve(OUTFILE), PORTS.new, PORTS.newHealth);
@@ -92,13 +106,17 @@ async function main(): Promise<void> {
   console.log(`gatekit bench:compare — working tree vs ${ref}, ${rounds} alternating rounds of ${seconds} s, ${args.connections} connections\n`);
   console.log("| mode | RPS new (median) | RPS old (median) | new / old (median of rounds) | range |\n|---|---:|---:|---:|---|");
   for (const row of ROWS) {
-    await rps(PORTS.new, row.body, 2); // warm-up
-    await rps(PORTS.old, row.body, 2);
+    if (!(await serves(PORTS.old, row))) {
+      console.log(`| ${row.mode} | | | ${ref} does not serve it | |`);
+      continue;
+    }
+    await rps(PORTS.new, row, 2); // warm-up
+    await rps(PORTS.old, row, 2);
     const pairs: [number, number][] = [];
     for (let i = 0; i < rounds; i++) {
       const first = i % 2 ? PORTS.old : PORTS.new;
-      const a = await rps(first, row.body, seconds);
-      const b = await rps(first === PORTS.new ? PORTS.old : PORTS.new, row.body, seconds);
+      const a = await rps(first, row, seconds);
+      const b = await rps(first === PORTS.new ? PORTS.old : PORTS.new, row, seconds);
       pairs.push(first === PORTS.new ? [a, b] : [b, a]);
     }
     const ratios = pairs.map(([n, o]) => n / o);
