@@ -32,6 +32,7 @@ const ROWS = [
   { mode: "messages stream, translated", path: "/v1/messages", body: JSON.stringify({ model: "bench-stream", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
   { mode: "responses stream, bridged", path: "/v1/responses", body: JSON.stringify({ model: "bench-bridged", input: "Hello!", stream: true, store: false }) },
 ];
+type Row = (typeof ROWS)[number];
 const work = mkdtempSync(join(tmpdir(), "gatekit-compare-"));
 const children: ResultPromise[] = [];
 
@@ -69,7 +70,7 @@ async function waitReady(port: number): Promise<void> {
   throw new Error(`the gateway on port ${port} did not answer within 20 s`);
 }
 
-async function rps(port: number, { path, body }: { path: string; body: string }, seconds: number): Promise<number> {
+async function rps(port: number, { path, body }: Row, seconds: number): Promise<number> {
   const script = join(work, "load.lua");
   writeFileSync(script, `wrk.method="POST"\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Authorization"]="Bearer ${KEY}"\nwrk.body='${body}'\n`);
   const r = await execa("wrk", ["-t1", `-c${args.connections}`, `-d${seconds}s`, "-s", script, `http://127.0.0.1:${port}${path}`]);
@@ -78,7 +79,7 @@ async function rps(port: number, { path, body }: { path: string; body: string },
 }
 
 /** A ref from before a surface existed (or a config form it lacks) answers its route with an error. */
-async function serves(port: number, { path, body }: { path: string; body: string }): Promise<boolean> {
+async function serves(port: number, { path, body }: Row): Promise<boolean> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body });
   await r.arrayBuffer();
   return r.ok;

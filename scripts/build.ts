@@ -1,8 +1,9 @@
 // `npm run build` (and npm ci's prepare step): every .ts under lib/ and stacks/ compiled to dist/ with imports
 // rewritten to .js (tsconfig.build.json), and every other file under lib/ (HTML, CSS, JSON a module reads next
 // to itself) copied beside it, so a new folder under lib/ needs no build edit. Type checking is `npm run typecheck`.
-// Then the gateway bundle (dist/gateway, which `npm start`'s workers run) and, once per PGlite version, the embedded database's empty data folder (dist/pglite-template): `npm start`'s
-// first start copies it instead of running initdb (6 s of WASM) itself.
+// Then the gateway bundle (dist/gateway, which `npm start`'s workers run) and, once per PGlite version, the
+// embedded database's empty data folder (dist/pglite-template): `npm start`'s first start copies it instead of
+// running initdb (6 s of WASM) itself.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -32,10 +32,8 @@ import { MemoryResponseStore, PgResponseStore } from "./state/responses.ts";
 import { SharedRedis } from "./state/redis.ts";
 import { uiRoutes } from "./ui/index.ts";
 import { Upstreams } from "./upstream.ts";
-
 import { VERSION } from "./version.ts";
 
-export { VERSION };
 const MODEL_SYNC_MS = 2000;
 
 export interface Gateway {

@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execa } from "execa";
 import { BIN, gatekit } from "../support/cli.ts";
 import { MASTER_KEY } from "../support/gateway.ts";
 import { startGatewayProcess, waitFor, type GatewayProcess } from "../support/gateway-process.ts";
@@ -159,16 +159,20 @@ describe("start-up", () => {
     const proc = execa(process.execPath, [BIN, "gateway", "--config", join(dir, "config.yaml"), "--host", "127.0.0.1", "--port", String(await freePort()), "--num_workers", "2"], {
       cwd: dir, reject: false, env: { LITELLM_MODE: "PRODUCTION", LITELLM_MASTER_KEY: MASTER_KEY },
     });
-    // The primary's "listening" line comes just before it forks the workers (and handles SIGTERM), a second or
-    // more before they listen.
-    await new Promise<void>((resolve) => {
-      proc.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && setTimeout(resolve, 150));
-      void proc.then(() => resolve());
-    });
-    proc.kill("SIGTERM");
-    const result = await proc;
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("all workers finished; exiting");
+    try {
+      // The primary's "listening" line comes just before it forks the workers (and handles SIGTERM), a second
+      // or more before they listen.
+      await new Promise<void>((resolve) => {
+        proc.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && setTimeout(resolve, 150));
+        void proc.then(() => resolve());
+      });
+      proc.kill("SIGTERM");
+      const result = await proc;
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain("all workers finished; exiting");
+    } finally {
+      proc.kill("SIGKILL"); // a gateway that never finished its drain would outlive the test
+    }
   }, 60_000);
 
   it("LITELLM_MODE=PRODUCTION never reads .env; DEV does", async () => {
