@@ -2,6 +2,8 @@
 // upstream (native passthrough) and an OpenAI-format one (translated): whole and streamed answers, a tool round
 // trip, thinking, count_tokens, images and documents, validation and errors in Anthropic's shape.
 import Anthropic from "@anthropic-ai/sdk";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_KEYS, startAgentUpstreams, type AgentUpstreams } from "../support/mock-agents.ts";
 import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
@@ -9,14 +11,34 @@ import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.t
 let up: AgentUpstreams;
 let gw: TestGateway;
 let client: Anthropic;
+let sliced: Server;
+
+/** An OpenAI-format stream written a few bytes at a time, so lines and a multibyte character are split across reads. */
+const SLICED = ["h\u00e9llo ", "\u{1F642} w\u00f6rld"].map((content, i) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: i ? { content } : { role: "assistant", content }, finish_reason: null }] })}\n\n`).join("")
+  + `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 4 } })}\n\ndata: [DONE]\n\n`;
+function startSliced(): Promise<string> {
+  sliced = createServer(async (req, res) => {
+    for await (const _ of req);
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const bytes = Buffer.from(SLICED);
+    for (let i = 0; i < bytes.length; i += 7) {
+      res.write(bytes.subarray(i, i + 7));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    res.end();
+  });
+  return new Promise((resolve) => sliced.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(sliced.address() as AddressInfo).port}/v1`)));
+}
 
 beforeAll(async () => {
+  const slicedBase = await startSliced();
   up = await startAgentUpstreams();
   gw = await startGateway({
     model_list: [
       { model_name: "claude-native", litellm_params: { model: "anthropic/claude-sonnet-4-5", api_base: up.url, api_key: "os.environ/ANT_KEY" } },
       { model_name: "claude-openai", litellm_params: { model: "openai/gpt-4.1", api_base: `${up.url}/v1`, api_key: "os.environ/OAI_KEY" } },
       { model_name: "claude-mock", litellm_params: { model: "openai/x", mock_response: "a mocked answer" } },
+      { model_name: "claude-sliced", litellm_params: { model: "openai/gpt-4.1", api_base: slicedBase } },
     ],
   }, { ANT_KEY: AGENT_KEYS.anthropic, OAI_KEY: AGENT_KEYS.openai });
   client = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
@@ -24,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
   await up.close();
+  sliced.close();
 });
 
 const seen = (path = "/v1/messages") => up.seen.filter((s) => s.path === path).at(-1)!;
@@ -182,6 +205,12 @@ describe("translated (openai/ and others)", () => {
     const r = await fetch(`${gw.url}/v1/messages/count_tokens`, { method: "POST", headers: { "x-api-key": MASTER_KEY, "content-type": "application/json" }, body: JSON.stringify({ model: "claude-openai", messages: [user("a b c")] }) });
     expect(r.headers.get("x-gatekit-token-count")).toBe("estimate");
     expect(((await r.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+  });
+
+  it("a stream read a few bytes at a time keeps its lines and characters whole", async () => {
+    const m = await client.messages.stream({ model: "claude-sliced", max_tokens: 50, messages: [user("x")] }).finalMessage();
+    expect(m.content).toEqual([{ type: "text", text: "h\u00e9llo \u{1F642} w\u00f6rld" }]);
+    expect(m.usage).toMatchObject({ input_tokens: 3, output_tokens: 4 });
   });
 
   it("a mock_response deployment answers as a Message, whole and streamed", async () => {

@@ -135,6 +135,17 @@ function parseArgs(text: unknown): unknown {
 
 export const event = (type: string, data: Body) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
+// The events every translated stream writes, from templates: JSON.stringify runs on the values only (a
+// text delta costs a seventh of stringifying the whole event object), and numbers from upstream are checked.
+const raw = (type: string, json: string) => `event: ${type}\ndata: {"type":"${type}",${json}}\n\n`;
+const PING = "event: ping\ndata: {\"type\":\"ping\"}\n\n";
+const MESSAGE_STOP = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : 0);
+const usageJson = (u: { input_tokens: number; output_tokens: number }) => `{"input_tokens":${count(u.input_tokens)},"output_tokens":${count(u.output_tokens)}}`;
+const blockStop = (index: number) => raw("content_block_stop", `"index":${index}`);
+const textStart = (index: number) => raw("content_block_start", `"index":${index},"content_block":{"type":"text","text":""}`);
+const textDelta = (index: number, text: string) => raw("content_block_delta", `"index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}`);
+
 type Kind = "text" | "thinking" | "tool_use";
 
 /** Chat chunks → Anthropic stream events; blocks open and close as the kind of delta changes. */
@@ -150,22 +161,22 @@ export function chatStreamToEvents(model: string) {
   const start = () => {
     if (started) return;
     started = true;
-    out += event("message_start", { message: { id: messageId(), type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage } });
-    out += event("ping", {});
+    out += raw("message_start", `"message":{"id":"${messageId()}","type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageJson(usage)}}`);
+    out += PING;
   };
   const close = () => {
-    if (open !== undefined) out += event("content_block_stop", { index });
+    if (open !== undefined) out += blockStop(index);
     open = undefined;
   };
-  const openBlock = (kind: Kind, block: Body) => {
+  const openBlock = (kind: Kind, block?: Body) => {
     close();
     open = kind;
     index++;
-    out += event("content_block_start", { index, content_block: block });
+    out += block ? event("content_block_start", { index, content_block: block }) : textStart(index);
   };
 
   const chunk = (c: Block) => {
-    if (c.usage) usage = { input_tokens: c.usage.prompt_tokens ?? 0, output_tokens: c.usage.completion_tokens ?? 0 };
+    if (c.usage) usage = { input_tokens: count(c.usage.prompt_tokens), output_tokens: count(c.usage.completion_tokens) };
     const choice = c.choices?.[0];
     if (!choice) return;
     const d = choice.delta ?? {};
@@ -175,8 +186,8 @@ export function chatStreamToEvents(model: string) {
       out += event("content_block_delta", { index, delta: { type: "thinking_delta", thinking: reasoning } });
     }
     if (typeof d.content === "string" && d.content) {
-      if (open !== "text") openBlock("text", { type: "text", text: "" });
-      out += event("content_block_delta", { index, delta: { type: "text_delta", text: d.content } });
+      if (open !== "text") openBlock("text");
+      out += textDelta(index, d.content);
     }
     for (const t of (d.tool_calls ?? []) as Block[]) {
       const i = Number(t.index ?? 0);
@@ -201,22 +212,20 @@ export function chatStreamToEvents(model: string) {
       out = "";
       start();
       for (const c of chunks) chunk(c as Block);
-      if (index < 0) openBlock("text", { type: "text", text: "" });
+      if (index < 0) openBlock("text");
       close();
-      out += event("message_delta", { delta: { stop_reason: stopReason(finish), stop_sequence: null }, usage });
-      out += event("message_stop", {});
-      return out;
+      out += raw("message_delta", `"delta":{"stop_reason":"${stopReason(finish)}","stop_sequence":null},"usage":${usageJson(usage)}`);
+      return out + MESSAGE_STOP;
     },
   };
 }
 
 /** A whole Message replayed as its stream (a cached answer for a streaming request). */
 export function messageToEvents(message: Block): string {
-  let out = event("message_start", { message: { ...message, content: [], stop_reason: null, stop_sequence: null } }) + event("ping", {});
+  let out = event("message_start", { message: { ...message, content: [], stop_reason: null, stop_sequence: null } }) + PING;
   (message.content as Block[] ?? []).forEach((b, index) => {
     if (b.type === "text") {
-      out += event("content_block_start", { index, content_block: { type: "text", text: "" } });
-      out += event("content_block_delta", { index, delta: { type: "text_delta", text: b.text } });
+      out += textStart(index) + textDelta(index, String(b.text ?? ""));
     } else if (b.type === "thinking") {
       out += event("content_block_start", { index, content_block: { type: "thinking", thinking: "", signature: "" } });
       out += event("content_block_delta", { index, delta: { type: "thinking_delta", thinking: b.thinking } });
@@ -225,8 +234,8 @@ export function messageToEvents(message: Block): string {
       out += event("content_block_start", { index, content_block: { ...b, input: {} } });
       out += event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: JSON.stringify(b.input ?? {}) } });
     } else out += event("content_block_start", { index, content_block: b });
-    out += event("content_block_stop", { index });
+    out += blockStop(index);
   });
   out += event("message_delta", { delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence ?? null }, usage: message.usage });
-  return out + event("message_stop", {});
+  return out + MESSAGE_STOP;
 }

@@ -122,6 +122,7 @@ export function responseObject(id: string, body: Body, model: string, status: st
 
 const messageItem = (id: string, text: string, status = "completed") => ({ id, type: "message", status, role: "assistant", content: text || status !== "completed" ? [outputText(text)] : [] });
 const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
+const EMPTY_PART = JSON.stringify(outputText(""));
 const callItem = (id: string, callId: string, name: string, args: string, status = "completed") => ({ id, type: "function_call", status, arguments: args, call_id: callId, name });
 const reasoningItem = (id: string, text: string) => ({ id, type: "reasoning", summary: [{ type: "summary_text", text }] });
 
@@ -194,29 +195,33 @@ export class ResponsesEvents {
     return this.raw("response.created", response) + this.raw("response.in_progress", response);
   }
 
+  // The text events, the most frequent by far, are written from templates: JSON.stringify on the text only.
   private textDelta(delta: string): string {
     let out = "";
     if (!this.text) {
       const item = messageItem(newId("msg"), "", "in_progress");
       item.content = [];
       this.text = { item, index: this.output.push(item) - 1, text: "" };
-      out += this.event("response.output_item.added", { output_index: this.text.index, item: { ...item, content: [] } });
-      out += this.event("response.content_part.added", { item_id: item.id, output_index: this.text.index, content_index: 0, part: outputText("") });
+      const at = `"output_index":${this.text.index}`;
+      out += this.raw("response.output_item.added", `${at},"item":{"id":"${item.id}","type":"message","status":"in_progress","role":"assistant","content":[]}`);
+      out += this.raw("response.content_part.added", `"item_id":"${item.id}",${at},"content_index":0,"part":${EMPTY_PART}`);
     }
     this.text.text += delta;
-    return out + this.event("response.output_text.delta", { item_id: this.text.item.id, output_index: this.text.index, content_index: 0, delta, logprobs: [] });
+    return out + this.raw("response.output_text.delta", `"item_id":"${this.text.item.id}","output_index":${this.text.index},"content_index":0,"delta":${JSON.stringify(delta)},"logprobs":[]`);
   }
 
   private closeText(): string {
     const t = this.text;
     if (!t) return "";
     this.text = undefined;
-    const part = outputText(t.text);
-    Object.assign(t.item, { status: "completed", content: [part] });
+    Object.assign(t.item, { status: "completed", content: [outputText(t.text)] });
+    const text = JSON.stringify(t.text);
+    const part = `{"type":"output_text","text":${text},"annotations":[],"logprobs":[]}`;
+    const ids = `"item_id":"${t.item.id}","output_index":${t.index},"content_index":0`;
     return (
-      this.event("response.output_text.done", { item_id: t.item.id, output_index: t.index, content_index: 0, text: t.text, logprobs: [] }) +
-      this.event("response.content_part.done", { item_id: t.item.id, output_index: t.index, content_index: 0, part }) +
-      this.event("response.output_item.done", { output_index: t.index, item: t.item })
+      this.raw("response.output_text.done", `${ids},"text":${text},"logprobs":[]`) +
+      this.raw("response.content_part.done", `${ids},"part":${part}`) +
+      this.raw("response.output_item.done", `"output_index":${t.index},"item":{"id":"${t.item.id}","type":"message","status":"completed","role":"assistant","content":[${part}]}`)
     );
   }
 

@@ -114,7 +114,7 @@ function wholeLines(rewrite: (text: string) => string) {
 async function translateStream(call: Call, surface: Surface, parsed: Parsed, translator: StreamTranslator, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
   const { res } = call;
   const renderer = surface.stream(parsed);
-  const decoder = new TextDecoder(); // keeps a character split across chunks whole
+  const lines = byteLines();
   let first = true;
   for await (const chunk of upstream) {
     if (first) {
@@ -122,7 +122,9 @@ async function translateStream(call: Call, surface: Surface, parsed: Parsed, tra
       startStream(call);
       first = false;
     }
-    const chunks = translator.push(decoder.decode(chunk, { stream: true }));
+    const text = lines.push(chunk);
+    if (!text) continue;
+    const chunks = translator.push(text);
     if (!chunks.length) continue;
     usageOf(call, chunks);
     const out = renderer.push(chunks);
@@ -130,9 +132,28 @@ async function translateStream(call: Call, surface: Surface, parsed: Parsed, tra
     if (full) await full;
   }
   if (first) startStream(call);
-  const last = translator.end();
+  const rest = lines.end();
+  const last = rest ? [...translator.push(rest), ...translator.end()] : translator.end();
   usageOf(call, last);
   res.end(renderer.end(last));
+}
+
+/**
+ * Bytes → text cut after the last newline, the rest kept for the next chunk: every translator reads lines,
+ * and a newline byte never falls inside a UTF-8 character, so no decoder (and none of its cost) is needed.
+ */
+function byteLines() {
+  let held: Buffer[] = [];
+  return {
+    push(chunk: Buffer): string {
+      const nl = chunk.lastIndexOf(10);
+      if (nl < 0) return held.push(chunk), "";
+      const head = held.length ? Buffer.concat([...held, chunk.subarray(0, nl + 1)]).toString() : chunk.toString("utf8", 0, nl + 1);
+      held = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
+      return head;
+    },
+    end: (): string => (held.length ? Buffer.concat(held).toString() : ""),
+  };
 }
 
 function answerMock(call: Call, surface: Surface, parsed: Parsed, text: string): string | undefined {
@@ -157,13 +178,17 @@ function answerMock(call: Call, surface: Surface, parsed: Parsed, text: string):
 /** OpenAI SSE text → chunk objects, for an OpenAI-compatible upstream behind a surface of another format. */
 function openaiChunks(): StreamTranslator {
   const lines = lineSplitter();
-  const parse = (line: string) => {
-    if (!line.startsWith("data:")) return [];
-    const data = line.slice(5).trim();
-    const chunk = data === "[DONE]" ? undefined : parseJson(data);
-    return chunk ? [chunk] : [];
+  const parse = (all: string[]) => {
+    const chunks: object[] = [];
+    for (const line of all) {
+      if (!line.startsWith("data:")) continue;
+      const data = line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
+      const chunk = data === "[DONE]" ? undefined : parseJson(data);
+      if (chunk) chunks.push(chunk);
+    }
+    return chunks;
   };
-  return { push: (text) => lines.push(text).flatMap(parse), end: () => lines.end().flatMap(parse) };
+  return { push: (text) => parse(lines.push(text)), end: () => parse(lines.end()) };
 }
 
 function usageOf(call: Call, chunks: object[]): void {

@@ -79,14 +79,20 @@ export function embeddingList(model: string, vectors: number[][], tokens: number
 
 export const inputsOf = (body: Body): string[] => (Array.isArray(body.input) ? body.input : [body.input]).map(String);
 
-/** Splits streamed text into complete lines, keeping a partial line for the next push. */
+/** Splits streamed text into complete, non-empty lines (a trailing \r dropped), keeping a partial line for the next push. */
 export function lineSplitter() {
   let rest = "";
   return {
     push(text: string): string[] {
-      const lines = (rest + text).split("\n");
-      rest = lines.pop()!;
-      return lines.map((l) => l.replace(/\r$/, "")).filter(Boolean);
+      const all = rest ? rest + text : text;
+      const lines: string[] = [];
+      let from = 0;
+      for (let nl = all.indexOf("\n"); nl >= 0; from = nl + 1, nl = all.indexOf("\n", from)) {
+        const to = nl > from && all.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        if (to > from) lines.push(all.slice(from, to));
+      }
+      rest = from ? all.slice(from) : all;
+      return lines;
     },
     end(): string[] {
       const last = rest.trim();
