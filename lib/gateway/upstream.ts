@@ -1,6 +1,7 @@
-// Calls to providers over keep-alive connection pools, one per origin, reused across requests.
+// Calls to providers over keep-alive connection pools, one per origin, reused across requests. Answers come
+// through undici's dispatch handler straight into a small chunk queue: no Readable stream per call (its
+// construction, events and async iterator cost more than the rest of a short relayed answer's JavaScript).
 import type { EventEmitter } from "node:events";
-import { Readable } from "node:stream";
 import { Pool, errors, type Dispatcher } from "undici";
 import { GatewayError } from "./errors.ts";
 import type { UpstreamRequest } from "./providers/types.ts";
@@ -14,26 +15,38 @@ export interface CallOptions {
   signal: AbortSignal | EventEmitter;
 }
 
+/** A provider's answer: its status and headers, then its body, read once (whole, or chunk by chunk). */
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: UpstreamBody;
+}
+
+export interface UpstreamBody extends AsyncIterable<Buffer> {
+  text(): Promise<string>;
+  bytes(): Promise<Buffer>;
+}
+
 export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   private readonly targets = new Map<string, { origin: string; path: string }>();
 
-  call(req: UpstreamRequest, opts: CallOptions): Promise<Dispatcher.ResponseData> {
+  call(req: UpstreamRequest, opts: CallOptions): Promise<UpstreamResponse> {
     if (req.authorize) return this.authorized(req, opts);
     const { origin, path } = this.target(req.url);
-    const sent = this.pool(origin)
-      .request({
-        path, method: req.method, headers: req.headers, body: req.body,
-        headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs, signal: opts.signal,
-      })
-      .catch((e: Error) => {
-        throw connectionError(e, origin);
-      });
-    return req.decodeStream ? sent.then((up) => decoded(up, req.decodeStream!)) : sent;
+    const call = new UpstreamCall(opts.signal);
+    this.pool(origin).dispatch(
+      { origin, path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
+      call,
+    );
+    const answered = call.answered.catch((e: Error) => {
+      throw connectionError(e, origin);
+    });
+    return req.decodeStream ? answered.then((up) => decoded(up, req.decodeStream!)) : answered;
   }
 
   /** A request whose headers need async work first (a SigV4 signature, an OAuth token). */
-  private async authorized(req: UpstreamRequest, opts: CallOptions): Promise<Dispatcher.ResponseData> {
+  private async authorized(req: UpstreamRequest, opts: CallOptions): Promise<UpstreamResponse> {
     const headers = await req.authorize!();
     return this.call({ ...req, headers: { ...req.headers, ...headers }, authorize: undefined }, opts);
   }
@@ -58,10 +71,114 @@ export class Upstreams {
   }
 }
 
+/** Body bytes held before the upstream socket is paused, when the client reads slower than the provider writes. */
+const HIGH_WATER = 64 * 1024;
+
+/**
+ * One call's dispatch handler, and its body: chunks queue here until read, the socket pauses past HIGH_WATER,
+ * and a body left unread (the client gone) aborts the call.
+ */
+class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
+  readonly answered: Promise<UpstreamResponse>;
+  private answer!: (r: UpstreamResponse) => void;
+  private refuse!: (e: Error) => void;
+  private controller?: Dispatcher.DispatchController;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private failure?: Error;
+  /** A reader waiting for the next chunk. */
+  private wake?: () => void;
+
+  constructor(private readonly signal: AbortSignal | EventEmitter) {
+    this.answered = new Promise((resolve, reject) => ((this.answer = resolve), (this.refuse = reject)));
+  }
+
+  private readonly cancel = () => this.controller?.abort(new errors.RequestAbortedError());
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if ("aborted" in this.signal && this.signal.aborted) return this.cancel();
+    if ("addEventListener" in this.signal) this.signal.addEventListener("abort", this.cancel, { once: true });
+    else this.signal.once("abort", this.cancel);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode >= 200) this.answer({ statusCode, headers, body: this });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > HIGH_WATER) controller.pause();
+    this.wakeReader();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.finish();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    this.failure = error;
+    this.refuse(error); // before the headers: the call fails; after them, the body does
+    this.finish();
+  }
+
+  private finish(): void {
+    if ("removeEventListener" in this.signal) this.signal.removeEventListener("abort", this.cancel);
+    else this.signal.off("abort", this.cancel);
+    this.wakeReader();
+  }
+
+  private wakeReader(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    try {
+      for (;;) {
+        if (this.queue.length) {
+          const chunk = this.queue.shift()!;
+          this.queued -= chunk.length;
+          if (this.controller?.paused && this.queued <= HIGH_WATER / 2) this.controller.resume();
+          yield chunk;
+        } else if (this.failure) throw this.failure;
+        else if (this.ended) return;
+        else await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      if (!this.ended && !this.failure) this.cancel(); // the reader stopped early
+    }
+  }
+
+  async bytes(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this) chunks.push(chunk);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString();
+  }
+}
+
+/** Any chunk source as a body. */
+function bodyOf(chunks: AsyncIterable<Buffer>): UpstreamBody {
+  const bytes = async () => {
+    const all: Buffer[] = [];
+    for await (const chunk of chunks) all.push(chunk);
+    return Buffer.concat(all);
+  };
+  return { [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](), bytes, text: async () => (await bytes()).toString() };
+}
+
 /** A successful answer's body through the provider's stream decoder; an error's body stays as it came. */
-function decoded(up: Dispatcher.ResponseData, decode: NonNullable<UpstreamRequest["decodeStream"]>): Dispatcher.ResponseData {
+function decoded(up: UpstreamResponse, decode: NonNullable<UpstreamRequest["decodeStream"]>): UpstreamResponse {
   if (up.statusCode >= 400) return up;
-  return { ...up, body: Readable.from(decode(up.body)) as unknown as Dispatcher.ResponseData["body"] };
+  return { ...up, body: bodyOf(decode(up.body)) };
 }
 
 /** Network failures as LiteLLM reports them: timeouts 408, connection failures 500 (APIConnectionError). */

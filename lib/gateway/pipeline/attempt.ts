@@ -50,7 +50,7 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
     await (translator ? translateStream(call, surface, parsed, translator, up.body, t0) : relayStream(call, surface, parsed, up.body, t0)).catch(bodyFailed);
     return undefined;
   }
-  const bytes = Buffer.from(await up.body.arrayBuffer().catch(bodyFailed));
+  const bytes = await up.body.bytes().catch(bodyFailed);
   call.llmMs = performance.now() - t0;
   if (relay) {
     if (!looksLikeJson(bytes)) throw notJson(d);
