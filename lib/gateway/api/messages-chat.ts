@@ -1,7 +1,7 @@
 // Anthropic Messages ↔ the internal chat-completions form, both ways: a request into chat messages and tools;
 // a chat answer into a Message; chat chunks into Anthropic's event sequence (message_start, ping,
 // content_block_start/delta/stop with text, thinking and input_json deltas, message_delta, message_stop).
-import { randomUUID } from "node:crypto";
+import { randomHex } from "../ids.ts";
 import type { Body } from "./surface.ts";
 
 type Block = Record<string, any>;
@@ -104,7 +104,7 @@ function assistantMessage(content: unknown): ChatMessage {
   return message;
 }
 
-const messageId = () => `msg_${randomUUID().replace(/-/g, "").slice(0, 24)}`;
+const messageId = () => `msg_${randomHex(12)}`;
 
 /** A chat.completion → an Anthropic Message. */
 export function chatToMessage(answer: Body, model: string): Body {
@@ -192,7 +192,7 @@ export function chatStreamToEvents(model: string) {
     for (const t of (d.tool_calls ?? []) as Block[]) {
       const i = Number(t.index ?? 0);
       if (!tools.has(i)) {
-        openBlock("tool_use", { type: "tool_use", id: t.id ?? `toolu_${randomUUID().replace(/-/g, "").slice(0, 24)}`, name: t.function?.name ?? "", input: {} });
+        openBlock("tool_use", { type: "tool_use", id: t.id ?? `toolu_${randomHex(12)}`, name: t.function?.name ?? "", input: {} });
         tools.set(i, index);
       }
       const args = t.function?.arguments;

@@ -1,14 +1,14 @@
 // The Responses API bridged through the internal chat form, for every provider that doesn't speak it itself:
 // a Responses request → a chat request, a chat answer → a Response object, chat chunks → Responses events.
-import { randomUUID } from "node:crypto";
+import { randomHex } from "../ids.ts";
 import type { GatewayError } from "../errors.ts";
 import type { Body } from "./surface.ts";
 
 type Item = Record<string, any>;
 type ChatMessage = { role: string; content?: unknown; tool_calls?: object[]; tool_call_id?: string };
 
-/** 32 hex digits. randomUUID draws on a cached pool of entropy; randomBytes asks the kernel on every call. */
-export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
+/** 32 hex digits after the prefix. */
+export const newId = (prefix: string) => `${prefix}_${randomHex(16)}`;
 
 /** The input as a list of items (a string is one user message). */
 export const inputItems = (input: unknown): Item[] => (typeof input === "string" ? [{ type: "message", role: "user", content: input }] : ((input as Item[] | undefined) ?? []));
@@ -106,17 +106,23 @@ export function responsesUsage(u: Record<string, any> | undefined): Usage | null
   };
 }
 
-/** The Response object around `output`, echoing the request's settings as OpenAI does. */
-export function responseObject(id: string, body: Body, model: string, status: string, output: Item[], usage: Usage | null, incomplete?: string): Record<string, unknown> {
+/** The request's settings a Response echoes, as OpenAI does (tools included, which can be long). */
+function responseSettings(body: Body): Record<string, unknown> {
   return {
-    id, object: "response", created_at: Math.floor(Date.now() / 1000), status, background: false, error: null,
-    incomplete_details: incomplete ? { reason: incomplete } : null,
-    instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null, model, output,
+    instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null,
     parallel_tool_calls: body.parallel_tool_calls ?? true, previous_response_id: body.previous_response_id ?? null,
     reasoning: { effort: (body.reasoning as Item | undefined)?.effort ?? null, summary: null }, store: body.store !== false,
     temperature: body.temperature ?? 1, text: body.text ?? { format: { type: "text" } }, tool_choice: body.tool_choice ?? "auto",
-    tools: body.tools ?? [], top_p: body.top_p ?? 1, truncation: body.truncation ?? "disabled", usage, user: body.user ?? null,
+    tools: body.tools ?? [], top_p: body.top_p ?? 1, truncation: body.truncation ?? "disabled", user: body.user ?? null,
     metadata: body.metadata ?? {},
+  };
+}
+
+/** The Response object around `output`. */
+export function responseObject(id: string, body: Body, model: string, status: string, output: Item[], usage: Usage | null, incomplete?: string): Record<string, unknown> {
+  return {
+    id, object: "response", created_at: Math.floor(Date.now() / 1000), status, background: false, error: null,
+    incomplete_details: incomplete ? { reason: incomplete } : null, model, output, usage, ...responseSettings(body),
   };
 }
 
@@ -154,8 +160,11 @@ export class ResponsesEvents {
   private usage: Usage | null = null;
   private finish: unknown;
   private model: string;
-  /** The final Response, once the stream ended. */
-  completed?: Record<string, unknown>;
+  private readonly createdAt = Math.floor(Date.now() / 1000);
+  /** responseSettings' JSON, made once for the three events that carry the whole Response. */
+  private settings?: string;
+  /** The final Response's JSON, once the stream ended. */
+  completed?: string;
 
   constructor(private readonly id: string, private readonly body: Body) {
     this.model = String(body.model);
@@ -184,14 +193,21 @@ export class ResponsesEvents {
     }
     this.calls.clear();
     const incomplete = incompleteReason(this.finish);
-    this.completed = responseObject(this.id, this.body, this.model, incomplete ? "incomplete" : "completed", this.output, this.usage, incomplete);
-    return out + this.event(incomplete ? "response.incomplete" : "response.completed", { response: this.completed });
+    this.completed = this.responseJson(incomplete ? "incomplete" : "completed", incomplete);
+    return out + this.raw(incomplete ? "response.incomplete" : "response.completed", `"response":${this.completed}`);
+  }
+
+  /** responseObject as JSON, from a template: the settings are the same in every event, so they are stringified once. */
+  private responseJson(status: string, incomplete?: string): string {
+    this.settings ??= JSON.stringify(responseSettings(this.body)).slice(1, -1);
+    const details = incomplete ? `{"reason":"${incomplete}"}` : "null";
+    return `{"id":${JSON.stringify(this.id)},"object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":null,"incomplete_details":${details},"model":${JSON.stringify(this.model)},"output":${JSON.stringify(this.output)},"usage":${JSON.stringify(this.usage)},${this.settings}}`;
   }
 
   private start(): string {
     if (this.started) return "";
     this.started = true;
-    const response = `"response":${JSON.stringify(responseObject(this.id, this.body, this.model, "in_progress", [], null))}`; // once for both events
+    const response = `"response":${this.responseJson("in_progress")}`; // once for both events
     return this.raw("response.created", response) + this.raw("response.in_progress", response);
   }
 

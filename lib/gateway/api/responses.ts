@@ -103,7 +103,7 @@ export const responses: Surface = {
       push: (chunks) => events.push(chunks),
       end(chunks) {
         const out = events.end(chunks);
-        p.answered?.(JSON.stringify(events.completed));
+        p.answered?.(events.completed!);
         return out;
       },
     };

@@ -1,6 +1,7 @@
 // Pieces every translating provider needs: OpenAI message access, answer and chunk shapes, embeddings in the
 // encoding the client asked for, and line splitting for streams.
 import { randomUUID } from "node:crypto";
+import { randomHex } from "../../ids.ts";
 
 export type Body = Record<string, unknown>;
 export interface ToolCall { id: string; type: "function"; function: { name: string; arguments: string } }
@@ -114,4 +115,4 @@ export const parseJson = (text: string): Record<string, unknown> | undefined => 
 export const toolsOf = (body: Body) =>
   ((body.tools ?? []) as { function: { name: string; description?: string; parameters?: object } }[]).map((t) => t.function);
 
-export const toolCallId = () => `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`;
+export const toolCallId = () => `call_${randomHex(12)}`;
