@@ -161,7 +161,7 @@ export class ResponsesEvents {
   private finish: unknown;
   private model: string;
   private readonly createdAt = Math.floor(Date.now() / 1000);
-  /** responseSettings' JSON, made once for the three events that carry the whole Response. */
+  /** The model's and responseSettings' JSON, made once for the three events that carry the whole Response. */
   private settings?: string;
   /** The final Response's JSON, once the stream ended. */
   completed?: string;
@@ -193,15 +193,20 @@ export class ResponsesEvents {
     }
     this.calls.clear();
     const incomplete = incompleteReason(this.finish);
-    this.completed = this.responseJson(incomplete ? "incomplete" : "completed", incomplete);
+    this.completed = this.responseJson(incomplete ? "incomplete" : "completed", true, incomplete);
     return out + this.raw(incomplete ? "response.incomplete" : "response.completed", `"response":${this.completed}`);
   }
 
-  /** responseObject as JSON, from a template: the settings are the same in every event, so they are stringified once. */
-  private responseJson(status: string, incomplete?: string): string {
-    this.settings ??= JSON.stringify(responseSettings(this.body)).slice(1, -1);
+  /**
+   * responseObject as JSON, from a template: the model and settings are the same in every event, so they are
+   * stringified once; the in-progress Response has no output or usage yet. (The id is one of ours: hex.)
+   */
+  private responseJson(status: string, done = false, incomplete?: string): string {
+    this.settings ??= `"model":${JSON.stringify(this.model)},${JSON.stringify(responseSettings(this.body)).slice(1, -1)}`;
     const details = incomplete ? `{"reason":"${incomplete}"}` : "null";
-    return `{"id":${JSON.stringify(this.id)},"object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":null,"incomplete_details":${details},"model":${JSON.stringify(this.model)},"output":${JSON.stringify(this.output)},"usage":${JSON.stringify(this.usage)},${this.settings}}`;
+    const output = done ? JSON.stringify(this.output) : "[]";
+    const usage = done ? JSON.stringify(this.usage) : "null";
+    return `{"id":"${this.id}","object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":null,"incomplete_details":${details},"output":${output},"usage":${usage},${this.settings}}`;
   }
 
   private start(): string {
