@@ -2,6 +2,7 @@
 // server speaking each provider's wire format on loopback.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lineSplitter } from "../../lib/gateway/providers/shared/openai-shapes.ts";
 import { startGateway, type TestGateway } from "../support/gateway.ts";
 import { KEYS, startMockProviders, type MockProviders } from "../support/mock-providers.ts";
 
@@ -139,5 +140,16 @@ describe("errors", () => {
 
   it("voyage refuses chat (embeddings only) with a clear 400", async () => {
     await expect(oai.chat.completions.create({ model: "voyage", messages: [{ role: "user", content: "x" }] })).rejects.toThrow(/Provider voyage is not supported for chat/);
+  });
+});
+
+describe("lineSplitter (every translator's stream lines)", () => {
+  it("cuts CRLF and LF lines, drops blank ones, and keeps a partial line for the next push", () => {
+    const lines = lineSplitter();
+    expect(lines.push("data: a\r\n\r\ndata: b\n\nda")).toEqual(["data: a", "data: b"]);
+    expect(lines.push("ta: c\r")).toEqual([]);
+    expect(lines.push("\n\r\n")).toEqual(["data: c"]);
+    expect(lines.push("tail without newline")).toEqual([]);
+    expect(lines.end()).toEqual(["tail without newline"]);
   });
 });
