@@ -75,10 +75,10 @@ export class Upstreams {
 const HIGH_WATER = 64 * 1024;
 
 /**
- * One call's dispatch handler, and its body: chunks queue here until read, the socket pauses past HIGH_WATER,
- * and a body left unread (the client gone) aborts the call.
+ * One call's dispatch handler, and its body's chunks: they queue here until read, the socket pauses past
+ * HIGH_WATER, and a reader that stops early (the client gone) aborts the call.
  */
-class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
+class UpstreamCall implements Dispatcher.DispatchHandler, AsyncIterable<Buffer> {
   readonly answered: Promise<UpstreamResponse>;
   private answer!: (r: UpstreamResponse) => void;
   private refuse!: (e: Error) => void;
@@ -89,6 +89,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
   private failure?: Error;
   /** A reader waiting for the next chunk. */
   private wake?: () => void;
+  private unlisten?: () => void;
 
   constructor(private readonly signal: AbortSignal | EventEmitter) {
     this.answered = new Promise((resolve, reject) => ((this.answer = resolve), (this.refuse = reject)));
@@ -98,13 +99,19 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if ("aborted" in this.signal && this.signal.aborted) return this.cancel();
-    if ("addEventListener" in this.signal) this.signal.addEventListener("abort", this.cancel, { once: true });
-    else this.signal.once("abort", this.cancel);
+    const signal = this.signal;
+    if (!("addEventListener" in signal)) {
+      signal.once("abort", this.cancel);
+      this.unlisten = () => signal.off("abort", this.cancel);
+    } else if (signal.aborted) this.cancel();
+    else {
+      signal.addEventListener("abort", this.cancel, { once: true });
+      this.unlisten = () => signal.removeEventListener("abort", this.cancel);
+    }
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode >= 200) this.answer({ statusCode, headers, body: this });
+    if (statusCode >= 200) this.answer({ statusCode, headers, body: bodyOf(this) });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -126,8 +133,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
   }
 
   private finish(): void {
-    if ("removeEventListener" in this.signal) this.signal.removeEventListener("abort", this.cancel);
-    else this.signal.off("abort", this.cancel);
+    this.unlisten?.();
     this.wakeReader();
   }
 
@@ -153,24 +159,14 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamBody {
       if (!this.ended && !this.failure) this.cancel(); // the reader stopped early
     }
   }
-
-  async bytes(): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this) chunks.push(chunk);
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  }
-
-  async text(): Promise<string> {
-    return (await this.bytes()).toString();
-  }
 }
 
-/** Any chunk source as a body. */
+/** Any chunk source as a body (a whole answer is usually one chunk: then it is not copied). */
 function bodyOf(chunks: AsyncIterable<Buffer>): UpstreamBody {
   const bytes = async () => {
     const all: Buffer[] = [];
     for await (const chunk of chunks) all.push(chunk);
-    return Buffer.concat(all);
+    return all.length === 1 ? all[0]! : Buffer.concat(all);
   };
   return { [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](), bytes, text: async () => (await bytes()).toString() };
 }

@@ -128,7 +128,10 @@ export function responseObject(id: string, body: Body, model: string, status: st
 
 const messageItem = (id: string, text: string, status = "completed") => ({ id, type: "message", status, role: "assistant", content: text || status !== "completed" ? [outputText(text)] : [] });
 const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
-const EMPTY_PART = JSON.stringify(outputText(""));
+// The text events' JSON from templates (the shapes of outputText and messageItem): JSON.stringify on the text only.
+const outputTextJson = (textJson: string) => `{"type":"output_text","text":${textJson},"annotations":[],"logprobs":[]}`;
+const messageItemJson = (id: string, status: string, content: string) => `{"id":"${id}","type":"message","status":"${status}","role":"assistant","content":[${content}]}`;
+const EMPTY_PART = outputTextJson('""');
 const callItem = (id: string, callId: string, name: string, args: string, status = "completed") => ({ id, type: "function_call", status, arguments: args, call_id: callId, name });
 const reasoningItem = (id: string, text: string) => ({ id, type: "reasoning", summary: [{ type: "summary_text", text }] });
 
@@ -216,7 +219,7 @@ export class ResponsesEvents {
     return this.raw("response.created", response) + this.raw("response.in_progress", response);
   }
 
-  // The text events, the most frequent by far, are written from templates: JSON.stringify on the text only.
+  // The text events, the most frequent by far, are written from templates.
   private textDelta(delta: string): string {
     let out = "";
     if (!this.text) {
@@ -224,7 +227,7 @@ export class ResponsesEvents {
       item.content = [];
       this.text = { item, index: this.output.push(item) - 1, text: "" };
       const at = `"output_index":${this.text.index}`;
-      out += this.raw("response.output_item.added", `${at},"item":{"id":"${item.id}","type":"message","status":"in_progress","role":"assistant","content":[]}`);
+      out += this.raw("response.output_item.added", `${at},"item":${messageItemJson(item.id, "in_progress", "")}`);
       out += this.raw("response.content_part.added", `"item_id":"${item.id}",${at},"content_index":0,"part":${EMPTY_PART}`);
     }
     this.text.text += delta;
@@ -237,12 +240,12 @@ export class ResponsesEvents {
     this.text = undefined;
     Object.assign(t.item, { status: "completed", content: [outputText(t.text)] });
     const text = JSON.stringify(t.text);
-    const part = `{"type":"output_text","text":${text},"annotations":[],"logprobs":[]}`;
+    const part = outputTextJson(text);
     const ids = `"item_id":"${t.item.id}","output_index":${t.index},"content_index":0`;
     return (
       this.raw("response.output_text.done", `${ids},"text":${text},"logprobs":[]`) +
       this.raw("response.content_part.done", `${ids},"part":${part}`) +
-      this.raw("response.output_item.done", `"output_index":${t.index},"item":{"id":"${t.item.id}","type":"message","status":"completed","role":"assistant","content":[${part}]}`)
+      this.raw("response.output_item.done", `"output_index":${t.index},"item":${messageItemJson(t.item.id, "completed", part)}`)
     );
   }
 
