@@ -25,6 +25,8 @@ export interface UpstreamResponse {
 export interface UpstreamBody extends AsyncIterable<Buffer> {
   text(): Promise<string>;
   bytes(): Promise<Buffer>;
+  /** The next read is already here (a chunk, or the end): a reader may hold its output for it. */
+  ready(): boolean;
 }
 
 export class Upstreams {
@@ -111,7 +113,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler, AsyncIterable<Buffer> 
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode >= 200) this.answer({ statusCode, headers, body: bodyOf(this) });
+    if (statusCode >= 200) this.answer({ statusCode, headers, body: bodyOf(this, () => this.queue.length > 0 || this.ended) });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -162,13 +164,13 @@ class UpstreamCall implements Dispatcher.DispatchHandler, AsyncIterable<Buffer> 
 }
 
 /** Any chunk source as a body (a whole answer is usually one chunk: then it is not copied). */
-function bodyOf(chunks: AsyncIterable<Buffer>): UpstreamBody {
+function bodyOf(chunks: AsyncIterable<Buffer>, ready = () => false): UpstreamBody {
   const bytes = async () => {
     const all: Buffer[] = [];
     for await (const chunk of chunks) all.push(chunk);
     return all.length === 1 ? all[0]! : Buffer.concat(all);
   };
-  return { [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](), bytes, text: async () => (await bytes()).toString() };
+  return { [Symbol.asyncIterator]: () => chunks[Symbol.asyncIterator](), bytes, text: async () => (await bytes()).toString(), ready };
 }
 
 /** A successful answer's body through the provider's stream decoder; an error's body stays as it came. */

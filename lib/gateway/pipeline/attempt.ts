@@ -10,9 +10,9 @@ import { knownPrefixes, providerFor } from "../providers/index.ts";
 import { mockAnswer, mockChunks } from "../providers/mock.ts";
 import { lineSplitter, parseJson } from "../providers/shared/openai-shapes.ts";
 import type { Provider, StreamTranslator } from "../providers/types.ts";
-import { connectionError } from "../upstream.ts";
+import { connectionError, type UpstreamBody } from "../upstream.ts";
 import type { Call, Services } from "./context.ts";
-import { send, startStream, writePiece } from "./respond.ts";
+import { send, startStream, streamOut } from "./respond.ts";
 
 /** Calls deployment `d` and answers the client; returns a whole answer's text (for the cache), nothing for a stream. */
 export async function attempt(svc: Services, call: Call, d: ResolvedDeployment): Promise<string | undefined> {
@@ -72,28 +72,19 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
  * The upstream's bytes as they came (whole lines, when the surface rewrites them); usage read from a short tail
  * so that a field split across chunks is still found.
  */
-async function relayStream(call: Call, surface: Surface, parsed: Parsed, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
-  const { res } = call;
+function relayStream(call: Call, surface: Surface, parsed: Parsed, upstream: UpstreamBody, t0: number): Promise<void> {
   const lines = parsed.rewrite && wholeLines(parsed.rewrite);
-  let first = true;
   let tail = "";
-  for await (const chunk of upstream) {
-    if (first) {
-      call.llmMs = performance.now() - t0;
-      startStream(call);
-      first = false;
-    }
+  const piece = (chunk: Buffer) => {
     const piece = lines ? lines.push(chunk.toString()) : chunk.toString();
     const text = tail + piece;
     surface.scanUsage(text, call);
     parsed.relayed?.(piece);
     tail = text.slice(-32);
     call.midEvent = !tail.endsWith("\n\n");
-    const full = writePiece(call, lines ? piece : chunk);
-    if (full) await full;
-  }
-  if (first) startStream(call);
-  res.end((lines?.end() ?? "") + surface.relayEnd(tail));
+    return lines ? piece : chunk;
+  };
+  return pump(call, upstream, t0, piece, () => (lines?.end() ?? "") + surface.relayEnd(tail));
 }
 
 /** Text cut at its last newline, each whole part rewritten (a pattern is never split across chunks). */
@@ -111,31 +102,49 @@ function wholeLines(rewrite: (text: string) => string) {
 }
 
 /** Provider stream → internal chunks → the surface's stream. */
-async function translateStream(call: Call, surface: Surface, parsed: Parsed, translator: StreamTranslator, upstream: AsyncIterable<Buffer>, t0: number): Promise<void> {
-  const { res } = call;
+function translateStream(call: Call, surface: Surface, parsed: Parsed, translator: StreamTranslator, upstream: UpstreamBody, t0: number): Promise<void> {
   const renderer = surface.stream(parsed);
   const lines = byteLines();
-  let first = true;
-  for await (const chunk of upstream) {
-    if (first) {
-      call.llmMs = performance.now() - t0;
-      startStream(call);
-      first = false;
-    }
+  const piece = (chunk: Buffer) => {
     const text = lines.push(chunk);
-    if (!text) continue;
-    const chunks = translator.push(text);
-    if (!chunks.length) continue;
+    const chunks = text ? translator.push(text) : [];
+    if (!chunks.length) return "";
     usageOf(call, chunks);
-    const out = renderer.push(chunks);
-    const full = out.length ? writePiece(call, out) : undefined;
-    if (full) await full;
+    return renderer.push(chunks);
+  };
+  const last = () => {
+    const rest = lines.end();
+    const chunks = rest ? [...translator.push(rest), ...translator.end()] : translator.end();
+    usageOf(call, chunks);
+    return renderer.end(chunks);
+  };
+  return pump(call, upstream, t0, piece, last);
+}
+
+/**
+ * Reads a stream's upstream, each chunk made a piece of the client's stream, and writes them as soon as the
+ * gateway has caught up with the provider; the end's piece after the last. The stream's head goes with the
+ * first piece.
+ */
+async function pump(call: Call, upstream: UpstreamBody, t0: number, piece: (chunk: Buffer) => string | Buffer, last: () => string): Promise<void> {
+  const out = streamOut(call.res);
+  let first = true;
+  try {
+    for await (const chunk of upstream) {
+      if (first) {
+        call.llmMs = performance.now() - t0;
+        startStream(call);
+        first = false;
+      }
+      const full = out.push(piece(chunk), upstream.ready());
+      if (full) await full;
+    }
+  } catch (e) {
+    out.flush(); // what was held for the next read goes before the error that ends the stream
+    throw e;
   }
   if (first) startStream(call);
-  const rest = lines.end();
-  const last = rest ? [...translator.push(rest), ...translator.end()] : translator.end();
-  usageOf(call, last);
-  res.end(renderer.end(last));
+  out.end(last());
 }
 
 /**

@@ -53,6 +53,4 @@ export interface Call extends TokenCounts {
   cacheHit?: boolean;
   /** A relayed stream's last bytes stopped inside an event (an error then can't be sent as one). */
   midEvent?: boolean;
-  /** A stream's socket is corked until the loop's check phase (writePiece). */
-  corked?: boolean;
 }

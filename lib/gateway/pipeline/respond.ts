@@ -49,22 +49,33 @@ function endStream(call: Call, error: GatewayError): void {
 }
 
 /**
- * One piece of a stream, with back-pressure. The socket stays corked until the loop's check phase, so the pieces
- * and the end that arrive in one turn (a short answer is often one upstream read) leave in one write: end()
- * flushes all, where an end in a later tick than the last piece cost a write of its own. Returns a promise to
- * wait for when the client's buffer is full.
+ * A stream's output with back-pressure. A piece is held only while the next read is already here (`more`), so
+ * what arrives together — a short answer is often one upstream read, its end included — leaves in one write,
+ * the end's when the end came too, and nothing waits on a provider that is slow to send more.
  */
-export function writePiece(call: Call, piece: string | Buffer): Promise<void> | undefined {
-  const { res } = call;
-  if (!call.corked) {
-    call.corked = true;
-    res.cork();
-    setImmediate(() => {
-      call.corked = false;
-      if (!res.writableEnded) res.uncork();
-    });
-  }
-  return res.write(piece) ? undefined : drained(res);
+export function streamOut(res: ServerResponse) {
+  let held: (string | Buffer)[] = [];
+  const take = () => {
+    const all = held.length === 1 ? held[0]! : typeof held[0] === "string" ? held.join("") : Buffer.concat(held as Buffer[]);
+    held = [];
+    return all;
+  };
+  return {
+    /** Adds a piece and, unless more is ready, writes what is held; a promise to wait for when the client's buffer is full. */
+    push(piece: string | Buffer, more: boolean): Promise<void> | undefined {
+      if (piece.length) held.push(piece);
+      if (more || !held.length) return undefined;
+      return res.write(take()) ? undefined : drained(res);
+    },
+    /** Writes what is held (before an error event ends the stream). */
+    flush(): void {
+      if (held.length && !res.destroyed) res.write(take());
+    },
+    end(last: string): void {
+      if (last) held.push(typeof held[0] === "object" ? Buffer.from(last) : last);
+      res.end(held.length ? take() : "");
+    },
+  };
 }
 
 /** Resolves when the client can take more; a client that went away never drains, so that rejects (499). */
