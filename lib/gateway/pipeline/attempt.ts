@@ -76,13 +76,13 @@ function relayStream(call: Call, surface: Surface, parsed: Parsed, upstream: Ups
   const lines = parsed.rewrite && wholeLines(parsed.rewrite);
   let tail = "";
   const piece = (chunk: Buffer) => {
-    const piece = lines ? lines.push(chunk.toString()) : chunk.toString();
-    const text = tail + piece;
+    const part = lines ? lines.push(chunk.toString()) : chunk.toString();
+    const text = tail + part;
     surface.scanUsage(text, call);
-    parsed.relayed?.(piece);
+    parsed.relayed?.(part);
     tail = text.slice(-32);
     call.midEvent = !tail.endsWith("\n\n");
-    return lines ? piece : chunk;
+    return lines ? part : chunk;
   };
   return pump(call, upstream, t0, piece, () => (lines?.end() ?? "") + surface.relayEnd(tail));
 }
