@@ -66,4 +66,28 @@ describe("answer", () => {
     expect(completed.usage).toMatchObject({ input_tokens: 5, output_tokens: 2 });
     expect(out[8]!.output_index).toBe(1);
   });
+
+  it("a stream's final Response is the whole answer's: the same settings echoed, defaults and all, and the same output", () => {
+    const tool = { type: "function", name: "f", description: "d", parameters: { type: "object", properties: {} }, strict: true };
+    const bodies = [
+      { model: "m", input: "hi" },
+      {
+        model: "m", input: "hi", instructions: "Be brief", max_output_tokens: 64, parallel_tool_calls: false, previous_response_id: "resp_0",
+        reasoning: { effort: "low" }, store: false, temperature: 0.2, text: { format: { type: "json_object" } }, tool_choice: "required",
+        tools: [tool], top_p: 0.9, truncation: "auto", user: "u \"quoted\"", metadata: { team: "platform" },
+      },
+    ];
+    const echoed = [
+      { instructions: null, max_output_tokens: null, parallel_tool_calls: true, previous_response_id: null, reasoning: { effort: null, summary: null }, store: true, temperature: 1, text: { format: { type: "text" } }, tool_choice: "auto", tools: [], top_p: 1, truncation: "disabled", user: null, metadata: {} },
+      { ...bodies[1], input: undefined, model: "m", reasoning: { effort: "low", summary: null } },
+    ];
+    for (const [i, body] of bodies.entries()) {
+      const e = new ResponsesEvents("resp_1", body);
+      const completed = events(e.push([{ choices: [{ delta: { role: "assistant", content: "Hi \"there\"" } }] }]) + e.end([{ choices: [{ delta: {}, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 2 } }])).at(-1)!.response;
+      const whole = fromChatCompletion({ model: "m", choices: [{ message: { content: "Hi \"there\"" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 2 } }, body, "resp_1");
+      const same = (r: Record<string, any>) => ({ ...r, created_at: 0, output: r.output.map((o: Record<string, unknown>) => ({ ...o, id: "msg" })) });
+      expect(same(completed)).toEqual(same(whole));
+      expect(whole).toMatchObject(JSON.parse(JSON.stringify(echoed[i])));
+    }
+  });
 });

@@ -106,23 +106,28 @@ export function responsesUsage(u: Record<string, any> | undefined): Usage | null
   };
 }
 
-/** The request's settings a Response echoes, as OpenAI does (tools included, which can be long). */
-function responseSettings(body: Body): Record<string, unknown> {
-  return {
-    instructions: body.instructions ?? null, max_output_tokens: body.max_output_tokens ?? null,
-    parallel_tool_calls: body.parallel_tool_calls ?? true, previous_response_id: body.previous_response_id ?? null,
-    reasoning: { effort: (body.reasoning as Item | undefined)?.effort ?? null, summary: null }, store: body.store !== false,
-    temperature: body.temperature ?? 1, text: body.text ?? { format: { type: "text" } }, tool_choice: body.tool_choice ?? "auto",
-    tools: body.tools ?? [], top_p: body.top_p ?? 1, truncation: body.truncation ?? "disabled", user: body.user ?? null,
-    metadata: body.metadata ?? {},
-  };
+/** A setting's JSON, or `absent` (OpenAI's default) when the request has none. */
+const or = (value: unknown, absent: string) => (value === undefined || value === null ? absent : JSON.stringify(value));
+
+/**
+ * The request's settings a Response echoes, as OpenAI does (tools included, which can be long), as JSON
+ * members from a template: a stream writes them in three events, and JSON.stringify on an object of them
+ * cost 25 times the template.
+ */
+function settingsJson(body: Body): string {
+  const effort = (body.reasoning as Item | undefined)?.effort;
+  return `"instructions":${or(body.instructions, "null")},"max_output_tokens":${or(body.max_output_tokens, "null")},` +
+    `"parallel_tool_calls":${or(body.parallel_tool_calls, "true")},"previous_response_id":${or(body.previous_response_id, "null")},` +
+    `"reasoning":{"effort":${or(effort, "null")},"summary":null},"store":${body.store !== false},"temperature":${or(body.temperature, "1")},` +
+    `"text":${or(body.text, '{"format":{"type":"text"}}')},"tool_choice":${or(body.tool_choice, '"auto"')},"tools":${or(body.tools, "[]")},` +
+    `"top_p":${or(body.top_p, "1")},"truncation":${or(body.truncation, '"disabled"')},"user":${or(body.user, "null")},"metadata":${or(body.metadata, "{}")}`;
 }
 
 /** The Response object around `output`. */
 export function responseObject(id: string, body: Body, model: string, status: string, output: Item[], usage: Usage | null, incomplete?: string): Record<string, unknown> {
   return {
     id, object: "response", created_at: Math.floor(Date.now() / 1000), status, background: false, error: null,
-    incomplete_details: incomplete ? { reason: incomplete } : null, model, output, usage, ...responseSettings(body),
+    incomplete_details: incomplete ? { reason: incomplete } : null, model, output, usage, ...JSON.parse(`{${settingsJson(body)}}`),
   };
 }
 
@@ -157,15 +162,17 @@ export function fromChatCompletion(answer: Body, body: Body, id: string): Record
 export class ResponsesEvents {
   private seq = 0;
   private started = false;
-  private readonly output: Item[] = [];
+  /** Output items: open ones as objects, a closed text item as its JSON (written whole in its output_item.done event). */
+  private readonly output: (Item | string)[] = [];
   private text?: { item: Item; index: number; text: string };
   private readonly calls = new Map<number, { item: Item; index: number }>();
   private usage: Usage | null = null;
   private finish: unknown;
   private model: string;
   private readonly createdAt = Math.floor(Date.now() / 1000);
-  /** The model's and responseSettings' JSON, made once for the three events that carry the whole Response. */
+  /** The model's and the settings' JSON, made once for the three events that carry the whole Response. */
   private settings?: string;
+
   /** The final Response's JSON, once the stream ended. */
   completed?: string;
 
@@ -205,9 +212,9 @@ export class ResponsesEvents {
    * stringified once; the in-progress Response has no output or usage yet. (The id is one of ours: hex.)
    */
   private responseJson(status: string, done = false, incomplete?: string): string {
-    this.settings ??= `"model":${JSON.stringify(this.model)},${JSON.stringify(responseSettings(this.body)).slice(1, -1)}`;
+    this.settings ??= `"model":${JSON.stringify(this.model)},${settingsJson(this.body)}`;
     const details = incomplete ? `{"reason":"${incomplete}"}` : "null";
-    const output = done ? JSON.stringify(this.output) : "[]";
+    const output = done ? `[${this.output.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join(",")}]` : "[]";
     const usage = done ? JSON.stringify(this.usage) : "null";
     return `{"id":"${this.id}","object":"response","created_at":${this.createdAt},"status":"${status}","background":false,"error":null,"incomplete_details":${details},"output":${output},"usage":${usage},${this.settings}}`;
   }
@@ -238,14 +245,15 @@ export class ResponsesEvents {
     const t = this.text;
     if (!t) return "";
     this.text = undefined;
-    Object.assign(t.item, { status: "completed", content: [outputText(t.text)] });
     const text = JSON.stringify(t.text);
     const part = outputTextJson(text);
     const ids = `"item_id":"${t.item.id}","output_index":${t.index},"content_index":0`;
+    const item = messageItemJson(t.item.id, "completed", part);
+    this.output[t.index] = item; // the text item, whole, as the final Response will carry it
     return (
       this.raw("response.output_text.done", `${ids},"text":${text},"logprobs":[]`) +
       this.raw("response.content_part.done", `${ids},"part":${part}`) +
-      this.raw("response.output_item.done", `"output_index":${t.index},"item":${messageItemJson(t.item.id, "completed", part)}`)
+      this.raw("response.output_item.done", `"output_index":${t.index},"item":${item}`)
     );
   }
 
