@@ -5,22 +5,32 @@
 // (the order alternating), and the ratio new/old is the median of the rounds'. Rows: whole chat, streamed chat,
 // streamed Messages translated from the chat stream, streamed Responses bridged from it (skipped for a ref
 // that does not serve them).
-// Options: --rounds N (5), --duration S per load (5), --connections N (32).
+// With --instructions, each gateway runs under valgrind's callgrind instead and a row is the instructions its
+// worker's main thread executes per request (after a warm-up), which no neighbour on the machine can move:
+// the answer when a change is smaller than the load's noise. (Background threads — concurrent GC marking, JIT
+// compiles — are left out; a major GC that falls in the window still counts.)
+// Options: --rounds N (5), --duration S per load (5), --connections N (32); --instructions with --warmup N
+// (15000; after 5000, JIT tiering was still under way in some rows and two runs of one commit differed by up
+// to 4%, after 15000 by up to 2%) and --requests N (3000) per row.
 import { execa, type ResultPromise } from "execa";
 import { build } from "esbuild";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { Pool } from "undici";
 import { bundleGateway, OUTFILE } from "../scripts/bundle-gateway.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: "string", default: "5" }, duration: { type: "string", default: "5" }, connections: { type: "string", default: "32" } },
+  options: {
+    rounds: { type: "string", default: "5" }, duration: { type: "string", default: "5" }, connections: { type: "string", default: "32" },
+    instructions: { type: "boolean" }, warmup: { type: "string", default: "15000" }, requests: { type: "string", default: "3000" },
+  },
 });
 const ref = positionals[0];
 if (!ref) {
-  console.error("usage: npm run bench:compare -- <git ref> [--rounds N] [--duration S] [--connections N]");
+  console.error("usage: npm run bench:compare -- <git ref> [--rounds N] [--duration S] [--connections N] [--instructions [--warmup N] [--requests N]]");
   process.exit(2);
 }
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
@@ -53,21 +63,27 @@ async function bundleRef(): Promise<string> {
   }
 }
 
-function start(file: string, port: number, health: number): void {
+function start(file: string, port: number, health: number): ResultPromise {
   const config = join(work, "config.yaml");
-  const child = execa("node", [file, "--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"], {
+  const gateway = [file, "--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"];
+  // Instrumentation starts off (a JIT-compiled gateway is 50× slower under it) and is turned on per row.
+  const [command, argv] = args.instructions
+    ? ["valgrind", ["--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes", "--smc-check=all-non-file", "--trace-children=yes", `--callgrind-out-file=${join(work, `callgrind.${port}.%p`)}`, "node", ...gateway]]
+    : ["node", gateway];
+  const child = execa(command, argv, {
     env: { LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(health), LITELLM_MODE: "PRODUCTION" }, reject: false, stdio: "ignore",
   });
   children.push(child);
+  return child;
 }
 
 async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < (args.instructions ? 3000 : 200); i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the gateway on port ${port} did not answer within 20 s`);
+  throw new Error(`the gateway on port ${port} did not answer within ${args.instructions ? 300 : 20} s`);
 }
 
 async function rps(port: number, { path, body }: Row, seconds: number): Promise<number> {
@@ -85,10 +101,55 @@ async function serves(port: number, { path, body }: Row): Promise<boolean> {
   return r.ok;
 }
 
+/** `count` requests of the row, 8 at a time over keep-alive; any answer but a 200 fails the run. */
+async function fire(pool: Pool, { path, body }: Row, count: number): Promise<void> {
+  let left = count;
+  const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (left-- > 0) {
+      const r = await pool.request({ path, method: "POST", headers, body });
+      await r.body.text();
+      if (r.statusCode !== 200) throw new Error(`${path} answered ${r.statusCode} under callgrind`);
+    }
+  }));
+}
+
+/** Instructions per request on the main thread of the gateway worker: instrumented only while the row's requests run. */
+async function instructions(port: number, worker: number, row: Row): Promise<number> {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
+  try {
+    await fire(pool, row, Number(args.warmup));
+    await execa("callgrind_control", ["--instr=on", String(worker)]);
+    await fire(pool, row, Number(args.requests));
+    await execa("callgrind_control", ["--instr=off", String(worker)]);
+    const before = new Set(readdirSync(work));
+    await execa("callgrind_control", ["--dump", String(worker)]);
+    // the dump of the main thread (-01) holds what ran since the last dump: this row's requests
+    const file = readdirSync(work).find((f) => !before.has(f) && f.startsWith(`callgrind.${port}.${worker}.`) && f.endsWith("-01"));
+    if (!file) throw new Error(`callgrind wrote no dump for the worker on port ${port}`);
+    const totals = /^totals: (\d+)/m.exec(readFileSync(join(work, file), "utf8"));
+    return Number(totals![1]) / Number(args.requests);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The forked worker of a gateway started under valgrind: its one child process. */
+async function workerOf(primary: ResultPromise): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const { stdout } = await execa("pgrep", ["-P", String(primary.pid)], { reject: false });
+    const pid = Number(stdout.trim().split("\n")[0]);
+    if (pid) return pid;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("the gateway forked no worker under valgrind");
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  if (!existsSync("/usr/bin/wrk")) throw new Error("wrk is not installed: apt-get install wrk");
+  if (!args.instructions && !existsSync("/usr/bin/wrk")) throw new Error("wrk is not installed: apt-get install wrk");
+  if (args.instructions && !existsSync("/usr/bin/valgrind")) throw new Error("valgrind is not installed: apt-get install valgrind");
   const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
   if (!nginx) throw new Error("nginx is not installed: apt-get install nginx");
   mkdirSync(join(work, "logs"));
@@ -99,9 +160,9 @@ async function main(): Promise<void> {
   writeFileSync(join(work, "config.yaml"), `model_list:\n${dep("bench", 18080)}${dep("bench-stream", 18083)}${bridged}general_settings: { master_key: os.environ/LITELLM_MASTER_KEY }\n`);
   const old = await bundleRef();
   await bundleGateway();
-  start(resolve(OUTFILE), PORTS.new, PORTS.newHealth);
-  start(old, PORTS.old, PORTS.oldHealth);
+  const gateways = [start(resolve(OUTFILE), PORTS.new, PORTS.newHealth), start(old, PORTS.old, PORTS.oldHealth)];
   await Promise.all([waitReady(PORTS.new), waitReady(PORTS.old)]);
+  if (args.instructions) return compareInstructions(await Promise.all(gateways.map(workerOf)));
   const seconds = Number(args.duration);
   const rounds = Number(args.rounds);
   console.log(`gatekit bench:compare — working tree vs ${ref}, ${rounds} alternating rounds of ${seconds} s, ${args.connections} connections\n`);
@@ -122,6 +183,20 @@ async function main(): Promise<void> {
     }
     const ratios = pairs.map(([n, o]) => n / o);
     console.log(`| ${row.mode} | ${median(pairs.map((p) => p[0])).toFixed(0)} | ${median(pairs.map((p) => p[1])).toFixed(0)} | ${median(ratios).toFixed(2)} | ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} |`);
+  }
+}
+
+/** The rows as instructions per request, both gateways measured at once (a count doesn't mind a neighbour). */
+async function compareInstructions([newWorker, oldWorker]: number[]): Promise<void> {
+  console.log(`gatekit bench:compare — working tree vs ${ref}, instructions per request on the gateway worker's main thread (callgrind), ${args.requests} requests after ${args.warmup}\n`);
+  console.log("| mode | instructions new | instructions old | new / old |\n|---|---:|---:|---:|");
+  for (const row of ROWS) {
+    if (!(await serves(PORTS.old, row))) {
+      console.log(`| ${row.mode} | | | ${ref} does not serve it |`);
+      continue;
+    }
+    const [n, o] = await Promise.all([instructions(PORTS.new, newWorker!, row), instructions(PORTS.old, oldWorker!, row)]);
+    console.log(`| ${row.mode} | ${Math.round(n)} | ${Math.round(o)} | ${(n / o).toFixed(3)} |`);
   }
 }
 

@@ -172,7 +172,6 @@ export class ResponsesEvents {
   private readonly createdAt = Math.floor(Date.now() / 1000);
   /** The model's and the settings' JSON, made once for the three events that carry the whole Response. */
   private settings?: string;
-
   /** The final Response's JSON, once the stream ended. */
   completed?: string;
 
