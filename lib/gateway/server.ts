@@ -31,7 +31,8 @@ import { RateLimiter } from "./state/limits.ts";
 import { MemoryResponseStore, PgResponseStore } from "./state/responses.ts";
 import { SharedRedis } from "./state/redis.ts";
 import { uiRoutes } from "./ui/index.ts";
-import { Upstreams } from "./upstream.ts";
+import { randomHex } from "./ids.ts";
+import { Upstreams, VIA_HEADER } from "./upstream.ts";
 import { VERSION } from "./version.ts";
 
 const MODEL_SYNC_MS = 2000;
@@ -48,6 +49,7 @@ type Handler = (call: Call) => Promise<void> | void;
 
 export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions }): Gateway {
   const { logger } = opts;
+  const via = process.env.GATEKIT_VIA ?? randomHex(8); // the primary sets it for all its workers
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
   const state = config.database ? openState(config, logger) : undefined;
@@ -66,7 +68,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     limiter: new RateLimiter(redis, opts.options?.numWorkers ?? 1),
     cache: config.cache && redis ? new ResponseCache(redis, config.cache) : undefined,
     alerts: config.alerting ? createAlerts(config.alerting, logger, cluster.isWorker ? "primary" : "slack") : undefined,
-    upstreams: new Upstreams(),
+    upstreams: new Upstreams(via),
     responses: state ? new PgResponseStore(state.pool, undefined, (e) => logger.error({ error: e.message }, "expired stored Responses could not be purged")) : new MemoryResponseStore(),
     targetOf: (d) => targets.get(d) ?? targets.set(d, { provider: d.provider, model: d.model, params: d.params }).get(d)!,
     deploymentStates: new Map(),
@@ -107,6 +109,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     const call: Call = { req, res, started: performance.now(), requestedModel: "" };
     res.setHeader("x-litellm-call-id", randomUUID());
     res.once("close", () => record(svc, call));
+    if (req.headers[VIA_HEADER] === via) return fail(call, calledItself(), logger);
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const route = `${req.method} ${q < 0 ? url : url.slice(0, q)}`;
@@ -205,3 +208,7 @@ function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
     if (state.spend) metrics.spend(state.spend.buffered, state.spend.dropped, state.spend.journaled);
   });
 }
+
+/** A request this gateway sent to a provider came back to it: refused at once, instead of calling itself again. */
+const calledItself = () => new GatewayError(508, "InternalServerError",
+  "gatekit received its own provider call: a deployment's api_base points back at this gateway. Set api_base in the deployment's litellm_params; if it came from ANTHROPIC_BASE_URL or OPENAI_BASE_URL (a coding agent's setting), unset that variable where the gateway starts.");

@@ -29,16 +29,26 @@ export interface UpstreamBody extends AsyncIterable<Buffer> {
   ready(): boolean;
 }
 
+/**
+ * The header every provider call carries with this gateway's mark (GATEKIT_VIA, shared by its workers): a request
+ * that comes back with it is the gateway calling itself — an api_base that points back at it, such as an
+ * ANTHROPIC_BASE_URL or OPENAI_BASE_URL exported for a coding agent in the shell that started it.
+ */
+export const VIA_HEADER = "x-gatekit-via";
+
 export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   private readonly targets = new Map<string, { origin: string; path: string }>();
+
+  constructor(private readonly via: string) {}
 
   call(req: UpstreamRequest, opts: CallOptions): Promise<UpstreamResponse> {
     if (req.authorize) return this.authorized(req, opts);
     const { origin, path } = this.target(req.url);
     const call = new UpstreamCall(opts.signal);
+    const headers = { ...req.headers, [VIA_HEADER]: this.via };
     this.pool(origin).dispatch(
-      { origin, path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
+      { origin, path, method: req.method as Dispatcher.HttpMethod, headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
       call,
     );
     const answered = call.answered.catch((e: Error) => {

@@ -137,3 +137,36 @@ describe("malformed HTTP", () => {
     expect((await post("/v1/chat/completions", JSON.stringify({ model: "ok", messages: [{ role: "user", content: "x" }] }))).status).toBe(200);
   });
 });
+
+describe("a deployment whose address is the gateway itself", () => {
+  // A shell set up for Claude Code or Codex exports ANTHROPIC_BASE_URL / OPENAI_BASE_URL pointing at gatekit (and
+  // the key for it); a gateway started there reads them as the providers' and would call itself without end.
+  let self: TestGateway;
+  beforeAll(async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    self = await startGateway({
+      model_list: [
+        { model_name: "claude", litellm_params: { model: "anthropic/claude-sonnet-4-5" } },
+        { model_name: "gpt", litellm_params: { model: "openai/gpt-4.1" } },
+      ],
+    }, { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: MASTER_KEY, OPENAI_BASE_URL: `${url}/v1`, OPENAI_API_KEY: MASTER_KEY }, port);
+  });
+  afterAll(() => self.close());
+
+  it.each([
+    ["/v1/messages", "claude", { max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, (b: any) => b.error.message],
+    ["/v1/chat/completions", "gpt", { messages: [{ role: "user", content: "hi" }] }, (b: any) => b.error.message],
+  ])("%s: the call that comes back is refused at once, and the client is told what to fix", async (path, model, body, messageOf) => {
+    const r = await fetch(`${self.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model, ...body }) });
+    expect(r.status).toBe(508);
+    const message = messageOf(await r.json());
+    expect(message).toContain("points back at this gateway");
+    expect(message).toContain("ANTHROPIC_BASE_URL");
+  });
+});

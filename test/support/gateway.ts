@@ -15,11 +15,12 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: unknown, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+/** `port`: 0 for any free one. */
+export async function startGateway(config: unknown, env: NodeJS.ProcessEnv = {}, port = 0): Promise<TestGateway> {
   const cfg = loadGatewayConfig({ config, env: { LITELLM_MASTER_KEY: MASTER_KEY, ...env } });
   const gateway = createGateway(cfg, { logger: createLogger("CRITICAL") });
   const server = createListener((req, res) => gateway.handle(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url, gateway,

@@ -9,6 +9,7 @@ import type { GatewayConfig } from "../config/load.ts";
 import type { Logger } from "../log.ts";
 import { startMetricsAggregator } from "../metrics.ts";
 import { relayCooldowns } from "../router/shared.ts";
+import { randomHex } from "../ids.ts";
 import { instanceId, journalSize } from "../state/journal.ts";
 import { keepSharedKeys } from "../state/key-share.ts";
 import { SharedRedis } from "../state/redis.ts";
@@ -34,6 +35,7 @@ export interface PrimaryRun {
 export function runPrimary(opts: GatewayOptions, config: GatewayConfig, logger: Logger, { start, fatal, journal }: PrimaryRun): Promise<number> {
   const bundle = builtBundle();
   if (bundle) cluster.setupPrimary({ exec: bundle, args: [] });
+  process.env.GATEKIT_VIA ??= randomHex(8); // one mark for all the workers' provider calls (upstream.ts)
   startMetricsAggregator();
   relayCooldowns();
   keepSharedKeys();
