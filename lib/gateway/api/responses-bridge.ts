@@ -111,8 +111,7 @@ const or = (value: unknown, absent: string) => (value === undefined || value ===
 
 /**
  * The request's settings a Response echoes, as OpenAI does (tools included, which can be long), as JSON
- * members from a template: a stream writes them in three events, and JSON.stringify on an object of them
- * cost 25 times the template.
+ * members from a template (a stream writes them in three events): JSON.stringify runs on the values only.
  */
 function settingsJson(body: Body): string {
   const effort = (body.reasoning as Item | undefined)?.effort;
