@@ -11,6 +11,7 @@ import { storedResponse } from "./api/responses.ts";
 import { createAuth } from "./auth.ts";
 import { setStoredDeployments, type GatewayConfig, type ResolvedDeployment } from "./config/load.ts";
 import { GatewayError } from "./errors.ts";
+import { randomHex } from "./ids.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics, registerWorkerMetrics, type Metrics } from "./metrics.ts";
 import { opsRoutes } from "./ops.ts";
@@ -31,7 +32,6 @@ import { RateLimiter } from "./state/limits.ts";
 import { MemoryResponseStore, PgResponseStore } from "./state/responses.ts";
 import { SharedRedis } from "./state/redis.ts";
 import { uiRoutes } from "./ui/index.ts";
-import { randomHex } from "./ids.ts";
 import { Upstreams, VIA_HEADER } from "./upstream.ts";
 import { VERSION } from "./version.ts";
 
