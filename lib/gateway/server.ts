@@ -32,7 +32,7 @@ import { RateLimiter } from "./state/limits.ts";
 import { MemoryResponseStore, PgResponseStore } from "./state/responses.ts";
 import { SharedRedis } from "./state/redis.ts";
 import { uiRoutes } from "./ui/index.ts";
-import { Upstreams, VIA_HEADER } from "./upstream.ts";
+import { cameThrough, Upstreams, VIA_HEADER } from "./upstream.ts";
 import { VERSION } from "./version.ts";
 
 const MODEL_SYNC_MS = 2000;
@@ -109,7 +109,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     const call: Call = { req, res, started: performance.now(), requestedModel: "" };
     res.setHeader("x-litellm-call-id", randomUUID());
     res.once("close", () => record(svc, call));
-    if (req.headers[VIA_HEADER] === via) return fail(call, calledItself(), logger);
+    if (cameThrough(req.headers[VIA_HEADER], via)) return fail(call, calledItself(), logger);
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const route = `${req.method} ${q < 0 ? url : url.slice(0, q)}`;
@@ -211,4 +211,4 @@ function sampleProcessGauges(metrics: Metrics, state: State | undefined): void {
 
 /** A request this gateway sent to a provider came back to it: refused at once, instead of calling itself again. */
 const calledItself = () => new GatewayError(508, "InternalServerError",
-  "gatekit received its own provider call: a deployment's api_base points back at this gateway. Set api_base in the deployment's litellm_params; if it came from ANTHROPIC_BASE_URL or OPENAI_BASE_URL (a coding agent's setting), unset that variable where the gateway starts.");
+  "gatekit received its own provider call: a deployment's api_base points back at this gateway (directly, through a load balancer in front of it, or through another gateway). Set api_base in the deployment's litellm_params; if it came from ANTHROPIC_BASE_URL or OPENAI_BASE_URL (a coding agent's setting), unset that variable where the gateway starts.");

@@ -13,6 +13,8 @@ export interface CallOptions {
   bodyTimeoutMs: number;
   /** Cancels the call: an AbortSignal, or an EventEmitter that emits "abort". */
   signal: AbortSignal | EventEmitter;
+  /** The marks of the gateways the client's request came through (its VIA_HEADER), to pass on with this one's. */
+  via?: string | string[];
 }
 
 /** A provider's answer: its status and headers, then its body, read once (whole, or chunk by chunk). */
@@ -30,11 +32,16 @@ export interface UpstreamBody extends AsyncIterable<Buffer> {
 }
 
 /**
- * The header every provider call carries with this gateway's mark (GATEKIT_VIA, shared by its workers): a request
- * that comes back with it is the gateway calling itself — an api_base that points back at it, such as an
- * ANTHROPIC_BASE_URL or OPENAI_BASE_URL exported for a coding agent in the shell that started it.
+ * The header every provider call carries with the marks of the gateways it came through, this one's last
+ * (GATEKIT_VIA, shared by its workers): a request that comes back with this gateway's mark is a loop — an
+ * api_base that points back at it (an ANTHROPIC_BASE_URL or OPENAI_BASE_URL exported for a coding agent in the
+ * shell that started it), or at a load balancer in front of its own fleet, or at a gateway that points back.
  */
 export const VIA_HEADER = "x-gatekit-via";
+
+/** Whether a request's VIA_HEADER holds `mark`. */
+export const cameThrough = (header: string | string[] | undefined, mark: string): boolean =>
+  header !== undefined && String(header).split(",").some((m) => m.trim() === mark);
 
 export class Upstreams {
   private readonly pools = new Map<string, Pool>();
@@ -46,7 +53,7 @@ export class Upstreams {
     if (req.authorize) return this.authorized(req, opts);
     const { origin, path } = this.target(req.url);
     const call = new UpstreamCall(opts.signal);
-    const headers = { ...req.headers, [VIA_HEADER]: this.via };
+    const headers = { ...req.headers, [VIA_HEADER]: opts.via ? `${opts.via}, ${this.via}` : this.via };
     this.pool(origin).dispatch(
       { origin, path, method: req.method as Dispatcher.HttpMethod, headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
       call,

@@ -142,13 +142,19 @@ describe("a deployment whose address is the gateway itself", () => {
   // A shell set up for Claude Code or Codex exports ANTHROPIC_BASE_URL / OPENAI_BASE_URL pointing at gatekit (and
   // the key for it); a gateway started there reads them as the providers' and would call itself without end.
   let self: TestGateway;
-  beforeAll(async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
+  let a: TestGateway;
+  let b: TestGateway;
+  const freePort = () => new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
     });
+  });
+  // Two gateways that point at each other (as a fleet behind a load balancer that one of its deployments names).
+  const pointingAt = (port: number) => ({ model_list: [{ model_name: "gpt-4.1", litellm_params: { model: "openai/gpt-4.1", api_base: `http://127.0.0.1:${port}/v1`, api_key: MASTER_KEY } }] });
+  beforeAll(async () => {
+    const [port, portA, portB] = [await freePort(), await freePort(), await freePort()];
+    [a, b] = await Promise.all([startGateway(pointingAt(portB), {}, portA), startGateway(pointingAt(portA), {}, portB)]);
     const url = `http://127.0.0.1:${port}`;
     self = await startGateway({
       model_list: [
@@ -157,7 +163,7 @@ describe("a deployment whose address is the gateway itself", () => {
       ],
     }, { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: MASTER_KEY, OPENAI_BASE_URL: `${url}/v1`, OPENAI_API_KEY: MASTER_KEY }, port);
   });
-  afterAll(() => self.close());
+  afterAll(() => Promise.all([self.close(), a.close(), b.close()]));
 
   it.each([
     ["/v1/messages", "claude", { max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, (b: any) => b.error.message],
@@ -168,5 +174,11 @@ describe("a deployment whose address is the gateway itself", () => {
     const message = messageOf(await r.json());
     expect(message).toContain("points back at this gateway");
     expect(message).toContain("ANTHROPIC_BASE_URL");
+  });
+
+  it("two gateways that point at each other: the call that comes back to the first is refused", async () => {
+    const r = await fetch(`${a.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-4.1", messages: [{ role: "user", content: "hi" }] }) });
+    expect(r.status).toBe(508);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toContain("points back at this gateway");
   });
 });

@@ -10,7 +10,7 @@ import { knownPrefixes, providerFor } from "../providers/index.ts";
 import { mockAnswer, mockChunks } from "../providers/mock.ts";
 import { lineSplitter, parseJson } from "../providers/shared/openai-shapes.ts";
 import type { Provider, StreamTranslator } from "../providers/types.ts";
-import { connectionError, type UpstreamBody } from "../upstream.ts";
+import { connectionError, VIA_HEADER, type UpstreamBody } from "../upstream.ts";
 import type { Call, Services } from "./context.ts";
 import { send, startStream, streamOut } from "./respond.ts";
 
@@ -34,7 +34,7 @@ export async function attempt(svc: Services, call: Call, d: ResolvedDeployment):
   call.res.once("close", () => call.res.writableFinished || abort.emit("abort"));
   const t0 = performance.now();
   const timeout = parsed.stream ? d.streamTimeoutMs : d.timeoutMs;
-  const up = await svc.upstreams.call(request, { headersTimeoutMs: timeout, bodyTimeoutMs: timeout, signal: abort });
+  const up = await svc.upstreams.call(request, { headersTimeoutMs: timeout, bodyTimeoutMs: timeout, signal: abort, via: call.req.headers[VIA_HEADER] });
   if (up.statusCode >= 400) {
     const text = await up.body.text().catch(() => "");
     call.llmMs = performance.now() - t0;

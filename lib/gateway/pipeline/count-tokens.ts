@@ -6,6 +6,7 @@ import { GatewayError } from "../errors.ts";
 import { readJson } from "../http/body.ts";
 import { providerFor } from "../providers/index.ts";
 import { checkKey } from "../state/keys.ts";
+import { VIA_HEADER } from "../upstream.ts";
 import { knownGroup } from "./admission.ts";
 import type { Call, Services } from "./context.ts";
 import { send } from "./respond.ts";
@@ -25,7 +26,7 @@ export async function countTokens(svc: Services, call: Call): Promise<void> {
     return send(call, 200, JSON.stringify({ input_tokens: estimate(body) }));
   }
   const timeout = Math.min(d.timeoutMs, 30_000);
-  const up = await svc.upstreams.call(native(body, svc.targetOf(d), call.req.headers), { headersTimeoutMs: timeout, bodyTimeoutMs: timeout, signal: AbortSignal.timeout(timeout) });
+  const up = await svc.upstreams.call(native(body, svc.targetOf(d), call.req.headers), { headersTimeoutMs: timeout, bodyTimeoutMs: timeout, signal: AbortSignal.timeout(timeout), via: call.req.headers[VIA_HEADER] });
   const text = await up.body.text();
   if (up.statusCode >= 400) throw GatewayError.from(providerFor(d.provider)!.mapError(up.statusCode, text, up.headers));
   send(call, 200, text);
