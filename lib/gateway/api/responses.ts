@@ -98,7 +98,7 @@ export const responses: Surface = {
 
   stream(parsed): StreamRenderer {
     const p = parsedOf(parsed);
-    const events = (p.events = new ResponsesEvents(p.id, { ...p.original, model: p.original.model }));
+    const events = (p.events = new ResponsesEvents(p.id, p.original));
     return {
       push: (chunks) => events.push(chunks),
       end(chunks) {
