@@ -53,9 +53,9 @@ export class Upstreams {
     if (req.authorize) return this.authorized(req, opts);
     const { origin, path } = this.target(req.url);
     const call = new UpstreamCall(opts.signal);
-    const headers = { ...req.headers, [VIA_HEADER]: opts.via ? `${opts.via}, ${this.via}` : this.via };
+    req.headers[VIA_HEADER] = opts.via ? `${opts.via}, ${this.via}` : this.via; // a request's headers are its own: built per call
     this.pool(origin).dispatch(
-      { origin, path, method: req.method as Dispatcher.HttpMethod, headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
+      { origin, path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
       call,
     );
     const answered = call.answered.catch((e: Error) => {
