@@ -94,8 +94,9 @@ describe("stored responses in Postgres", () => {
     const mine = await newKey();
     const theirs = gw.client(await newKey());
     const first = await gw.client(mine).responses.create({ model: "claude", input: "remember: blue" });
-    const [row] = await query("SELECT owner, expires_at > now() + interval '29 days' AS kept FROM gatekit_responses WHERE id = $1", [first.id]);
-    expect(row).toEqual({ owner: hashKey(mine), kept: true });
+    // The row is written beside the answer, not before it (a follow-up on this worker waits for the write).
+    const row = async () => (await query("SELECT owner, expires_at > now() + interval '29 days' AS kept FROM gatekit_responses WHERE id = $1", [first.id]))[0];
+    await expect.poll(row, { timeout: 5000 }).toEqual({ owner: hashKey(mine), kept: true });
     await expect(theirs.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
     await expect(theirs.responses.delete(first.id)).rejects.toMatchObject({ status: 404 });
     await expect(theirs.responses.create({ model: "claude", input: "x", previous_response_id: first.id })).rejects.toMatchObject({ status: 404, param: "previous_response_id" });
