@@ -78,12 +78,13 @@ function start(file: string, port: number, health: number): ResultPromise {
 }
 
 async function waitReady(port: number): Promise<void> {
-  for (let i = 0; i < (args.instructions ? 3000 : 200); i++) {
+  const seconds = args.instructions ? 300 : 20; // a gateway under valgrind starts in about 30 s
+  for (let i = 0; i < seconds * 10; i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok, () => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the gateway on port ${port} did not answer within ${args.instructions ? 300 : 20} s`);
+  throw new Error(`the gateway on port ${port} did not answer within ${seconds} s`);
 }
 
 async function rps(port: number, { path, body }: Row, seconds: number): Promise<number> {
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   await bundleGateway();
   const gateways = [start(resolve(OUTFILE), PORTS.new, PORTS.newHealth), start(old, PORTS.old, PORTS.oldHealth)];
   await Promise.all([waitReady(PORTS.new), waitReady(PORTS.old)]);
-  if (args.instructions) return compareInstructions(await Promise.all(gateways.map(workerOf)));
+  if (args.instructions) return compareInstructions(await workerOf(gateways[0]!), await workerOf(gateways[1]!));
   const seconds = Number(args.duration);
   const rounds = Number(args.rounds);
   console.log(`gatekit bench:compare — working tree vs ${ref}, ${rounds} alternating rounds of ${seconds} s, ${args.connections} connections\n`);
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
 }
 
 /** The rows as instructions per request, both gateways measured at once (a count doesn't mind a neighbour). */
-async function compareInstructions([newWorker, oldWorker]: number[]): Promise<void> {
+async function compareInstructions(newWorker: number, oldWorker: number): Promise<void> {
   console.log(`gatekit bench:compare — working tree vs ${ref}, instructions per request on the gateway worker's main thread (callgrind), ${args.requests} requests after ${args.warmup}\n`);
   console.log("| mode | instructions new | instructions old | new / old |\n|---|---:|---:|---:|");
   for (const row of ROWS) {
@@ -195,7 +196,7 @@ async function compareInstructions([newWorker, oldWorker]: number[]): Promise<vo
       console.log(`| ${row.mode} | | | ${ref} does not serve it |`);
       continue;
     }
-    const [n, o] = await Promise.all([instructions(PORTS.new, newWorker!, row), instructions(PORTS.old, oldWorker!, row)]);
+    const [n, o] = await Promise.all([instructions(PORTS.new, newWorker, row), instructions(PORTS.old, oldWorker, row)]);
     console.log(`| ${row.mode} | ${Math.round(n)} | ${Math.round(o)} | ${(n / o).toFixed(3)} |`);
   }
 }

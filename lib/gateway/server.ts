@@ -49,7 +49,7 @@ type Handler = (call: Call) => Promise<void> | void;
 
 export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions }): Gateway {
   const { logger } = opts;
-  const via = process.env.GATEKIT_VIA ?? randomHex(8); // the primary sets it for all its workers
+  const mark = process.env.GATEKIT_VIA ?? randomHex(8); // the primary sets it for all its workers
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
   const state = config.database ? openState(config, logger) : undefined;
@@ -68,7 +68,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     limiter: new RateLimiter(redis, opts.options?.numWorkers ?? 1),
     cache: config.cache && redis ? new ResponseCache(redis, config.cache) : undefined,
     alerts: config.alerting ? createAlerts(config.alerting, logger, cluster.isWorker ? "primary" : "slack") : undefined,
-    upstreams: new Upstreams(via),
+    upstreams: new Upstreams(mark),
     responses: state ? new PgResponseStore(state.pool, undefined, (e) => logger.error({ error: e.message }, "expired stored Responses could not be purged")) : new MemoryResponseStore(),
     targetOf: (d) => targets.get(d) ?? targets.set(d, { provider: d.provider, model: d.model, params: d.params }).get(d)!,
     deploymentStates: new Map(),
@@ -109,7 +109,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     const call: Call = { req, res, started: performance.now(), requestedModel: "" };
     res.setHeader("x-litellm-call-id", randomUUID());
     res.once("close", () => record(svc, call));
-    if (cameThrough(req.headers[VIA_HEADER], via)) return fail(call, calledItself(), logger);
+    if (cameThrough(req.headers[VIA_HEADER], mark)) return fail(call, calledItself(), logger);
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const route = `${req.method} ${q < 0 ? url : url.slice(0, q)}`;

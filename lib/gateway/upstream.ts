@@ -47,13 +47,14 @@ export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   private readonly targets = new Map<string, { origin: string; path: string }>();
 
-  constructor(private readonly via: string) {}
+  /** `mark`: this gateway's, the last one each call carries in VIA_HEADER. */
+  constructor(private readonly mark: string) {}
 
   call(req: UpstreamRequest, opts: CallOptions): Promise<UpstreamResponse> {
     if (req.authorize) return this.authorized(req, opts);
     const { origin, path } = this.target(req.url);
     const call = new UpstreamCall(opts.signal);
-    req.headers[VIA_HEADER] = opts.via ? `${opts.via}, ${this.via}` : this.via; // a request's headers are its own: built per call
+    req.headers[VIA_HEADER] = opts.via ? `${opts.via}, ${this.mark}` : this.mark; // a request's headers are its own: built per call
     this.pool(origin).dispatch(
       { origin, path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body, headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs },
       call,
