@@ -1,6 +1,6 @@
 // The real process tree: recycling under load with zero failed requests, crashed workers replaced,
 // SIGTERM draining in-flight requests, the health app's answers, and start-up refusals.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,6 +172,27 @@ describe("start-up", () => {
       expect(result.stdout).toContain("all workers finished; exiting");
     } finally {
       proc.kill("SIGKILL"); // a gateway that never finished its drain would outlive the test
+    }
+  }, 60_000);
+
+  it("SIGTERM while the embedded database starts: kept until the primary can drain, then an exit 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gatekit-db-stop-"));
+    writeFileSync(join(dir, "config.yaml"), JSON.stringify(MOCK));
+    const data = join(dir, "data");
+    const proc = execa(process.execPath, [BIN, "gateway", "--config", join(dir, "config.yaml"), "--host", "127.0.0.1", "--port", String(await freePort())], {
+      cwd: dir, reject: false, env: { LITELLM_MODE: "PRODUCTION", LITELLM_MASTER_KEY: MASTER_KEY, GATEKIT_DATA_DIR: data },
+    });
+    try {
+      // The data folder is made as PGlite starts, a second or more before the primary listens.
+      await waitFor(async () => existsSync(data), 30_000, () => proc.exitCode !== null);
+      proc.kill("SIGTERM");
+      const result = await proc;
+      expect(result.signal).toBeUndefined(); // not killed by the signal's default action
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('"signal":"SIGTERM"');
+      expect(result.stdout).toContain("all workers finished; exiting");
+    } finally {
+      proc.kill("SIGKILL");
     }
   }, 60_000);
 
