@@ -63,7 +63,7 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
 
   const busy = await portInUse(opts);
   if (busy) return console.error(`gatekit gateway: ${busy}`), 2;
-  const early = holdStopSignals();
+  const early = config.database ? undefined : holdStopSignals(); // only the embedded database needs a clean close
   const embedded = config.database ? undefined : await embeddedDatabase(opts, config, env, lifecycle);
   if (embedded) config = load(); // now with DATABASE_URL, as the workers will see it
   // One summary, not a line per deployment, of the config the workers run (the embedded URL set): what it asks
@@ -95,7 +95,7 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   const fatal = ready === "unreachable" ? prepareWhenReachable(config, runMigrations, lifecycle, retrying.signal) : undefined;
   const start = { argv, extras: { config: extras.config, source: extras.source } };
   const running = runPrimary(opts, config, lifecycle, { start, fatal, journal });
-  early.release();
+  early?.release();
   const code = await running;
   retrying.abort();
   await embedded?.close();
@@ -117,18 +117,18 @@ async function portInUse(opts: GatewayOptions): Promise<string | undefined> {
 }
 
 /**
- * SIGTERM or SIGINT while the primary starts (the embedded database, the migrations) is kept for the primary's
- * own handlers instead of the default action: killed there, the database would not be closed cleanly.
+ * SIGTERM or SIGINT while the embedded database starts (and the migrations run on it) is kept for the
+ * primary's own handlers instead of the default action, which would leave the database not closed cleanly.
  */
 function holdStopSignals() {
-  let received: string | undefined;
-  const keep = (signal: string) => void (received ??= signal);
+  let received: NodeJS.Signals | undefined;
+  const keep = (signal: NodeJS.Signals) => void (received ??= signal);
   process.on("SIGTERM", keep).on("SIGINT", keep);
   return {
     /** Once the primary handles them: a signal that came meanwhile goes to its handlers now. */
     release(): void {
       process.off("SIGTERM", keep).off("SIGINT", keep);
-      if (received) process.emit(received as NodeJS.Signals, received as NodeJS.Signals);
+      if (received) process.emit(received, received);
     },
   };
 }
