@@ -1,6 +1,6 @@
 // The real process tree: recycling under load with zero failed requests, crashed workers replaced,
 // SIGTERM draining in-flight requests, the health app's answers, and start-up refusals.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -207,6 +207,23 @@ describe("start-up", () => {
       expect(await ask(dev)).toBe(401); // the key from .env is required
     } finally {
       await Promise.all([prod.stop(), dev.stop()]);
+    }
+  }, 60_000);
+});
+
+describe("worker flags", () => {
+  const workerArgv = async (gw: GatewayProcess) => {
+    const { response } = await client(gw).chat.completions.create({ model: "mock", messages: [{ role: "user", content: "x" }] }).withResponse();
+    return readFileSync(`/proc/${response.headers.get("x-gatekit-worker")}/cmdline`, "utf8").split("\0");
+  };
+
+  it("workers get a 32 MiB young generation, unless NODE_OPTIONS names one", async () => {
+    const [standard, chosen] = await Promise.all([startGatewayProcess(MOCK), startGatewayProcess(MOCK, { env: { NODE_OPTIONS: "--max-semi-space-size=64" } })]);
+    try {
+      expect(await workerArgv(standard)).toContain("--max-semi-space-size=32");
+      expect((await workerArgv(chosen)).filter((a) => a.includes("semi-space"))).toEqual([]);
+    } finally {
+      await Promise.all([standard.stop(), chosen.stop()]);
     }
   }, 60_000);
 });
