@@ -1,7 +1,7 @@
 // `npm run bench`: the gateway against a bare Node passthrough floor, measured in one run on this machine, with
 // the load generator (wrk, else autocannon) in a separate process. Prints RPS, p50, p99 and the gateway/floor
 // ratio for whole and streamed chat, a 3-deployment group, streamed Anthropic Messages (translated and native),
-// streamed OpenAI Responses (bridged and native),
+// streamed OpenAI Responses (bridged and native), with the GC pause per request of each gateway row (from its /metrics),
 // added latency at a fixed 1,000 RPS, time to first
 // streamed chunk, and the worker's RSS; then the production path — a virtual key with a Redis rpm limit, spend
 // logs journaled and batched into Postgres, metrics — on a second gateway, with the Postgres connections it held
@@ -36,7 +36,7 @@ const children: ResultPromise[] = [];
 const services: { stop(): Promise<void> }[] = [];
 const work = mkdtempSync(join(tmpdir(), "gatekit-bench-"));
 
-interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; ratio?: number }
+interface Row { target: string; mode: string; rps: number; p50: number; p99: number; errors: number; ratio?: number; gcUsPerRequest?: number }
 /** How a floor row was loaded, to load it again next to each gateway row. */
 interface Floor { url: string; model: string; key: string; body?: string }
 
@@ -73,13 +73,16 @@ async function main() {
       return { url, model, key, body };
     }
     const rounds: { run: Omit<Row, "target" | "mode">; ratio: number }[] = [];
+    const gcBefore = await gcAndRequests(url);
     for (let i = 0; i < ROUNDS; i++) {
       const f = await load(floor.url, floor.model, DURATION, floor.key, floor.body);
       const run = await load(url, model, DURATION, key, body);
       rounds.push({ run, ratio: run.rps / f.rps });
     }
+    const gcAfter = await gcAndRequests(url);
     const middle = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
-    rows.push({ target, mode, ...middle.run, ratio: middle.ratio });
+    const gcUsPerRequest = (1e6 * (gcAfter.gcSeconds - gcBefore.gcSeconds)) / (gcAfter.requests - gcBefore.requests);
+    rows.push({ target, mode, ...middle.run, ratio: middle.ratio, gcUsPerRequest });
     return { url, model, key, body };
   };
   const floorJson = await measure("node passthrough (floor)", "chat", floor, "bench");
@@ -263,6 +266,13 @@ async function soakRss(url: string, pid: number) {
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
+/** The gateway's GC pauses (seconds, every kind) and requests answered so far, from its /metrics. */
+async function gcAndRequests(url: string): Promise<{ gcSeconds: number; requests: number }> {
+  const text = await (await fetch(new URL("/metrics", url), { headers: { authorization: `Bearer ${KEY}` } })).text();
+  const sum = (name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+  return { gcSeconds: sum("nodejs_gc_duration_seconds_sum"), requests: sum("litellm_proxy_total_requests_metric_total") };
+}
+
 async function gatewayWorkerPid(url: string): Promise<number> {
   const r = await request(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: BODY });
   await r.body.dump();
@@ -304,9 +314,10 @@ function print(r: {
   productionPath: { maxPgConnections: number; poolTimesWorkers: number; spendRows: number };
 }) {
   console.log(`gatekit bench — ${r.machine}, ${r.connections} connections, ${r.durationSeconds} s per load, vs floor: median of ${r.rounds} round(s) of floor then gateway, upstream: ${r.upstream}\n`);
-  console.log("| target | mode | RPS | p50 ms | p99 ms | errors | vs floor |\n|---|---|---:|---:|---:|---:|---:|");
+  console.log("| target | mode | RPS | p50 ms | p99 ms | errors | vs floor | GC µs/request |\n|---|---|---:|---:|---:|---:|---:|---:|");
   for (const row of r.rows) {
-    console.log(`| ${row.target} | ${row.mode} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.errors} | ${row.ratio ? row.ratio.toFixed(2) : "1.00"} |`);
+    const gc = row.gcUsPerRequest === undefined ? "" : row.gcUsPerRequest.toFixed(1);
+    console.log(`| ${row.target} | ${row.mode} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.errors} | ${row.ratio ? row.ratio.toFixed(2) : "1.00"} | ${gc} |`);
   }
   const f = r.fixedRate1000;
   console.log(`\nat 1,000 RPS: floor p50 ${f.floor!.p50} ms / p99 ${f.floor!.p99} ms; gateway p50 ${f.gateway!.p50} ms / p99 ${f.gateway!.p99} ms; added p99 ${(f.gateway!.p99 - f.floor!.p99).toFixed(2)} ms`);

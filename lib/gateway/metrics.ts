@@ -4,9 +4,15 @@
 // answers with the sum over all workers, collected by the primary over cluster IPC.
 import cluster, { type Worker } from "node:cluster";
 import { randomUUID } from "node:crypto";
+import { constants, PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
+const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor", [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental", [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+};
 
 type Kind = "counter" | "histogram" | "gauge";
 /** How a gauge combines over workers: states (higher is worse) as their maximum, amounts (connections) as a sum. */
@@ -41,6 +47,7 @@ export const FAMILIES = {
   poolOpen: amount("gatekit_db_pool_connections", "Postgres connections open in the workers' pools, in use or idle"),
   poolMax: amount("gatekit_db_pool_max_connections", "Postgres connections the workers' pools may open (database_connection_pool_limit x workers)"),
   poolWaiting: amount("gatekit_db_pool_waiting_requests", "Queries waiting for a free Postgres connection"),
+  gc: family("nodejs_gc_duration_seconds", "Garbage collection pauses of the workers' main threads (seconds), by kind (minor = scavenge, major = mark-compact)", "histogram", GC_BUCKETS),
   liveWorkers: amount("gatekit_live_workers", "Worker processes serving requests (that answered this scrape)"),
 } as const;
 type FamilyKey = keyof typeof FAMILIES;
@@ -149,6 +156,20 @@ export function createMetrics() {
     /** Counters off the hot path (cooldowns, fallbacks): labels rendered per call. */
     count(key: "cooledDown" | "fallbackOk" | "fallbackFailed", pairs: Record<string, string>) {
       slot(key, labels(pairs)).value++;
+    },
+    /** The process's GC pauses, counted as they happen (prom-client's metric name and kinds); returns the stop. */
+    watchGc(): () => void {
+      const slots = new Map<number, Slot>();
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
+          let s = slots.get(kind);
+          if (!s) slots.set(kind, (s = slot("gc", labels({ kind: GC_KINDS[kind] ?? "other" }))));
+          observe(s, GC_BUCKETS, entry.duration / 1000);
+        }
+      });
+      observer.observe({ entryTypes: ["gc"] });
+      return () => observer.disconnect();
     },
     snapshot: collect,
     /** Prometheus text for all workers (this process alone outside a cluster). */

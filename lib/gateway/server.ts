@@ -52,6 +52,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   const mark = process.env.GATEKIT_VIA ?? randomHex(8); // the primary sets it for all its workers
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
+  const stopGcWatch = metrics.watchGc();
   const state = config.database ? openState(config, logger) : undefined;
   sampleProcessGauges(metrics, state);
   const redis = config.redis ? new SharedRedis(config.redis, logger) : undefined;
@@ -183,6 +184,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     retire: async () => state?.retire(),
     close: async () => {
       timers.forEach(clearInterval);
+      stopGcWatch();
       try {
         svc.responses?.close();
         await svc.alerts?.close();

@@ -21,6 +21,8 @@ describe("npm run bench", () => {
       expect(row.errors).toBe(0);
     }
     expect(out.rows[1].ratio).toBeGreaterThan(0);
+    // Each gateway row reports its worker's GC pauses per request, read from the gateway's /metrics.
+    for (const row of out.rows.filter((r: { ratio?: number }) => r.ratio !== undefined)) expect(row.gcUsPerRequest).toBeGreaterThanOrEqual(0);
     expect(out.firstChunkMs.gateway).toBeGreaterThan(0);
     expect(out.workerRssMb.after).toBeGreaterThan(0);
     // The production path: spend rows landed, and Postgres connections never outgrew pool × workers.

@@ -137,6 +137,15 @@ describe("other endpoints", () => {
     expect(text).not.toContain("upstream-secret-key");
     expect(text).not.toContain(MASTER_KEY);
   });
+
+  it("/metrics counts the process's garbage-collection pauses by kind, as prom-client names them", async () => {
+    const before = await metric("nodejs_gc_duration_seconds_count", 'kind="minor"');
+    let garbage: object[] = []; // about 60 MB, short-lived: scavenges
+    for (let i = 0; i < 500_000; i++) garbage.push({ i, text: `${i}`.padEnd(64) }), garbage.length === 1000 && (garbage = []);
+    await new Promise((r) => setTimeout(r, 100)); // GC entries reach the observer asynchronously
+    expect(await metric("nodejs_gc_duration_seconds_count", 'kind="minor"')).toBeGreaterThan(before);
+    expect(await metric("nodejs_gc_duration_seconds_sum", 'kind="minor"')).toBeGreaterThan(0);
+  });
 });
 
 async function metric(name: string, label: string): Promise<number> {
