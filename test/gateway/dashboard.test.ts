@@ -94,8 +94,12 @@ describe("templates", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect((await ask("gpt-4o-mini", "same question")).headers.get("x-litellm-cache-key")).toBeTruthy(); // a hit
     expect((await ask("down", "fails")).status).toBe(500);
-    for (let i = 0; i < 4; i++) await ask("flaky", `cooldown ${i}`);
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    // The router picks either "flaky" deployment: ask until it picked the failing one, which cools it down.
+    let text = "";
+    for (let i = 0; i < 40 && !text.includes("litellm_deployment_cooled_down_total{"); i++) {
+      await ask("flaky", `cooldown ${i}`);
+      text = await (await fetch(`${gw.url}/metrics`)).text();
+    }
     const names = exported(text);
     const queried = [...new Set(expressions.flatMap(metricNames))];
     expect(queried.length).toBeGreaterThanOrEqual(10);
