@@ -21,9 +21,9 @@ import { startReplay } from "./replay.ts";
 
 /**
  * The workers' young generation (V8's semi-space, MiB). At Node's default a worker under load scavenges every
- * ~300 requests, and each scavenge copies what the requests in flight hold: 8–13 µs of GC per streamed request,
- * 2.4–2.5 µs at 32 MiB, for the same resident memory (docs/performance.md). NODE_OPTIONS or node's own flags
- * naming --max-semi-space-size win.
+ * few hundred requests, and each scavenge copies what the requests in flight hold: 7–18 µs of GC pause per request
+ * on the bench's rows, 1.2–2.5 µs at 32 MiB, for ~14 MB more resident memory (docs/performance.md).
+ * NODE_OPTIONS or node's own flags naming --max-semi-space-size win.
  */
 const WORKER_SEMI_SPACE_MB = 32;
 
