@@ -71,15 +71,17 @@ export async function runGateway(argv: string[], extras: RunExtras = {}): Promis
   if (config.warnings.length) lifecycle.warn({ settings: config.warnings }, `config: ${config.warnings.length} setting(s) not served as written (each in settings)`);
   for (const n of extras.notes ?? []) lifecycle.info(n);
   const runMigrations = !/^(1|true)$/i.test(env.DISABLE_SCHEMA_UPDATE ?? "");
+  // A refusal from here on closes the embedded database first, as a stop does.
+  const refuse = async () => (await embedded?.close(), 1);
   const ready = config.database ? await prepareDatabase(config, runMigrations, lifecycle) : "ok";
-  if (ready === "salt-mismatch") return 1;
+  if (ready === "salt-mismatch") return refuse();
   if (ready === "unreachable" && !config.database!.allowWhenDown) {
     console.error("gatekit gateway: the database is unreachable and allow_requests_on_db_unavailable is off; check DATABASE_URL");
-    return 1;
+    return refuse();
   }
   if (ready === "unreachable") lifecycle.warn("allow_requests_on_db_unavailable: serving; the migrations and the salt key check run once the database is reachable");
   const journal = config.database?.spendLogs ? spendJournal(opts, env, lifecycle) : undefined;
-  if (journal === null) return 1;
+  if (journal === null) return refuse();
   if (!config.masterKey) lifecycle.warn("no master key (general_settings.master_key / LITELLM_MASTER_KEY): every request is allowed");
   const mocks = config.deployments.filter((d) => d.params.mock_response !== undefined).map((d) => d.modelName);
   lifecycle.info({

@@ -196,6 +196,28 @@ describe("start-up", () => {
     }
   }, 60_000);
 
+  it("a refusal after the embedded database started (another salt key) closes it first: exit 1, its socket gone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gatekit-db-salt-"));
+    writeFileSync(join(dir, "config.yaml"), JSON.stringify({ ...MOCK, general_settings: { store_model_in_db: true } }));
+    const data = join(dir, "data");
+    const port = await freePort();
+    const run = (salt: string) => execa(process.execPath, [BIN, "gateway", "--config", join(dir, "config.yaml"), "--host", "127.0.0.1", "--port", String(port)], {
+      cwd: dir, reject: false, all: true, env: { LITELLM_MODE: "PRODUCTION", LITELLM_MASTER_KEY: MASTER_KEY, GATEKIT_DATA_DIR: data, LITELLM_SALT_KEY: salt },
+    });
+    const first = run("sk-salt-the-data-is-written-with");
+    try {
+      await new Promise<void>((resolve) => void (first.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && resolve()), first.then(() => resolve())));
+      first.kill("SIGTERM");
+      expect((await first).exitCode).toBe(0);
+    } finally {
+      first.kill("SIGKILL");
+    }
+    const second = await run("sk-another-salt-key");
+    expect(second.exitCode).toBe(1);
+    expect(second.all).toMatch(/LITELLM_SALT_KEY is not the salt key/);
+    expect(existsSync(join(data, ".s.PGSQL.5432"))).toBe(false); // the socket server stopped before the exit
+  }, 90_000);
+
   it("LITELLM_MODE=PRODUCTION never reads .env; DEV does", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "gatekit-dotenv-"));
     writeFileSync(join(cwd, ".env"), "LITELLM_MASTER_KEY=sk-from-dotenv-file-0123456789abcdef\n");
