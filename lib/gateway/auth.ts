@@ -28,17 +28,16 @@ export function createAuth(masterKey: string | undefined, keys?: KeyStore) {
   const masterHex = master?.toString("hex") ?? "";
   const open: Caller = { hashedKey: "", alias: "", isAdmin: true };
   const admin: Caller = { hashedKey: masterHex, alias: "master_key", isAdmin: true };
-  // The master key once it matched, found again by a Map lookup: that hashes the presented key whole and compares
+  // The master key once it matched, found again by a Set lookup: that hashes the presented key whole and compares
   // only a key with the same hash, so it saves the per-request digest without leaking how much of a key matched.
-  const verified = new Map<string, Caller>();
+  const verified = new Set<string>();
   const invalid = () => new GatewayError(401, "AuthenticationError", "Authentication Error, invalid api key.");
   return function authenticate(req: IncomingMessage): Caller | Promise<Caller> {
     if (!master) return open;
     const key = presentedKey(req);
     if (!key) throw new GatewayError(401, "AuthenticationError", "No api key passed in. Pass it as 'Authorization: Bearer <key>', 'x-litellm-api-key' or 'x-api-key'.");
-    const known = verified.get(key);
-    if (known) return known;
-    if (timingSafeEqual(digest(key), master)) return verified.set(key, admin), admin;
+    if (verified.has(key)) return admin;
+    if (timingSafeEqual(digest(key), master)) return verified.add(key), admin;
     // LiteLLM's refusal, before any database query; the message never echoes the key.
     if (!key.startsWith("sk-")) throw new GatewayError(401, "AuthenticationError", "Authentication Error, LiteLLM Virtual Key expected. Received=****, expected to start with 'sk-'.");
     if (!keys) throw invalid();

@@ -4,7 +4,7 @@
 // answers with the sum over all workers, collected by the primary over cluster IPC.
 import cluster, { type Worker } from "node:cluster";
 import { randomUUID } from "node:crypto";
-import { constants, PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
+import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from "node:perf_hooks";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1];
@@ -159,13 +159,10 @@ export function createMetrics() {
     },
     /** The process's GC pauses, counted as they happen (prom-client's metric name and kinds); returns the stop. */
     watchGc(): () => void {
-      const slots = new Map<number, Slot>();
       const observer = new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) {
-          const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
-          let s = slots.get(kind);
-          if (!s) slots.set(kind, (s = slot("gc", labels({ kind: GC_KINDS[kind] ?? "other" }))));
-          observe(s, GC_BUCKETS, entry.duration / 1000);
+          const kind = (entry as PerformanceEntry & { detail?: NodeGCPerformanceDetail }).detail?.kind ?? 0;
+          observe(slot("gc", labels({ kind: GC_KINDS[kind] ?? "other" })), GC_BUCKETS, entry.duration / 1000);
         }
       });
       observer.observe({ entryTypes: ["gc"] });

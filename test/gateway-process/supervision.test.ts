@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
+import { execa, type ResultPromise } from "execa";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, gatekit } from "../support/cli.ts";
@@ -135,6 +135,13 @@ describe("shared router state", () => {
   }, 60_000);
 });
 
+/** Resolves at the primary's "listening on" line, or when the process ends without one. */
+const primaryListening = (proc: ResultPromise) =>
+  new Promise<void>((resolve) => {
+    proc.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && resolve());
+    void proc.then(() => resolve());
+  });
+
 describe("start-up", () => {
   it("a bad config exits non-zero before listening, naming file and path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gatekit-bad-"));
@@ -162,10 +169,8 @@ describe("start-up", () => {
     try {
       // The primary's "listening" line comes just before it forks the workers (and handles SIGTERM), a second
       // or more before they listen.
-      await new Promise<void>((resolve) => {
-        proc.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && setTimeout(resolve, 150));
-        void proc.then(() => resolve());
-      });
+      await primaryListening(proc);
+      await new Promise((r) => setTimeout(r, 150));
       proc.kill("SIGTERM");
       const result = await proc;
       expect(result.exitCode).toBe(0);
@@ -206,7 +211,7 @@ describe("start-up", () => {
     });
     const first = run("sk-salt-the-data-is-written-with");
     try {
-      await new Promise<void>((resolve) => void (first.stdout!.on("data", (d: Buffer) => String(d).includes("listening on") && resolve()), first.then(() => resolve())));
+      await primaryListening(first);
       first.kill("SIGTERM");
       expect((await first).exitCode).toBe(0);
     } finally {

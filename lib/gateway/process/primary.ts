@@ -21,9 +21,8 @@ import { startReplay } from "./replay.ts";
 
 /**
  * The workers' young generation (V8's semi-space, MiB). At Node's default a worker under load scavenges every
- * few hundred requests, and each scavenge copies what the requests in flight hold: 7–18 µs of GC pause per request
- * on the bench's rows, 1.2–2.5 µs at 32 MiB, for ~14 MB more resident memory (docs/performance.md).
- * NODE_OPTIONS or node's own flags naming --max-semi-space-size win.
+ * few hundred requests, and each scavenge copies what the requests in flight hold; at 32 MiB the GC pause per
+ * request is a fifth of that or less (docs/performance.md). A --max-semi-space-size given to node wins.
  */
 const WORKER_SEMI_SPACE_MB = 32;
 
@@ -166,7 +165,7 @@ function builtBundle(): string | undefined {
 }
 
 function workerExecArgv(): string[] {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(" ")];
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
   const named = given.some((flag) => /^--max[-_]semi[-_]space[-_]size/.test(flag));
   return named ? process.execArgv : [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
