@@ -106,6 +106,12 @@ export function responsesUsage(u: Record<string, any> | undefined): Usage | null
   };
 }
 
+/**
+ * The pieces as one flat string. `+` and templates make a rope, and writing the stream walks a rope once for
+ * each event that holds it: the settings sit in three events, the in-progress Response in two.
+ */
+const flat = (...pieces: string[]): string => pieces.join("");
+
 /** A setting's JSON, or `absent` (OpenAI's default) when the request has none. */
 const or = (value: unknown, absent: string) => (value === undefined || value === null ? absent : JSON.stringify(value));
 
@@ -210,7 +216,7 @@ export class ResponsesEvents {
    * stringified once; the in-progress Response has no output or usage yet. (The id is one of ours: hex.)
    */
   private responseJson(status: string, done = false, incomplete?: string): string {
-    this.settings ??= `"model":${JSON.stringify(this.model)},${settingsJson(this.body)}`;
+    this.settings ??= flat(`"model":${JSON.stringify(this.model)},`, settingsJson(this.body));
     const details = incomplete ? `{"reason":"${incomplete}"}` : "null";
     const output = done ? `[${this.output.map((item) => (typeof item === "string" ? item : JSON.stringify(item))).join(",")}]` : "[]";
     const usage = done ? JSON.stringify(this.usage) : "null";
@@ -220,7 +226,7 @@ export class ResponsesEvents {
   private start(): string {
     if (this.started) return "";
     this.started = true;
-    const response = `"response":${this.responseJson("in_progress")}`; // once for both events
+    const response = flat('"response":', this.responseJson("in_progress")); // once for both events
     return this.raw("response.created", response) + this.raw("response.in_progress", response);
   }
 
