@@ -1,9 +1,23 @@
 // `npm run bench --quick` runs end to end and prints every row with numbers (it never asserts on timing).
 import { execa } from "execa";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../support/cli.ts";
 
 describe("npm run bench", () => {
+  it("refuses at once, naming the port, when another process holds one of its ports", async () => {
+    const holder = net.createServer();
+    // the bench gateway's port (held already by something else, it is refused all the same)
+    await new Promise<void>((resolve) => holder.once("error", () => resolve()).listen(18090, "127.0.0.1", resolve));
+    try {
+      const r = await execa("node_modules/.bin/tsx", ["bench/run.ts", "--quick"], { cwd: REPO, reject: false, timeout: 60_000 });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/^npm run bench: port (\d+, )*18090(, \d+)* on 127\.0\.0\.1 already in use/);
+    } finally {
+      if (holder.listening) await new Promise((resolve) => holder.close(resolve));
+    }
+  });
+
   it("measures the floor and the gateway, whole and streamed, and reports ratios", async () => {
     const r = await execa("node_modules/.bin/tsx", ["bench/run.ts", "--quick", "--json", "--duration", "1"], { cwd: REPO, reject: false, timeout: 240_000 });
     expect(r.exitCode, r.stderr).toBe(0);

@@ -11,3 +11,13 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Which of `ports` another process already holds on loopback. */
+export async function portsInUse(ports: number[]): Promise<number[]> {
+  const held = await Promise.all(ports.map((port) => new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(true));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
+  })));
+  return ports.filter((_, i) => held[i]);
+}
