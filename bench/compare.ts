@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { bundleGateway, OUTFILE } from "../scripts/bundle-gateway.ts";
-import { portsInUse } from "../test/support/ports.ts";
+import { refusedForBusyPorts } from "../test/support/ports.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -154,12 +154,7 @@ async function main(): Promise<void> {
   if (args.instructions && !existsSync("/usr/bin/valgrind")) throw new Error("valgrind is not installed: apt-get install valgrind");
   const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find(existsSync);
   if (!nginx) throw new Error("nginx is not installed: apt-get install nginx");
-  const busy = await portsInUse([...Object.values(PORTS), 18080, 18083]); // 18080, 18083: the reference mock's
-  if (busy.length) {
-    console.error(`npm run bench:compare: port ${busy.join(", ")} on 127.0.0.1 already in use (ss -ltnp shows by what); stop it and run again`);
-    process.exitCode = 2;
-    return;
-  }
+  if (await refusedForBusyPorts("npm run bench:compare", [...Object.values(PORTS), 18080, 18083])) return; // 18080, 18083: the reference mock's
   mkdirSync(join(work, "logs"));
   children.push(execa(nginx, ["-p", work, "-c", resolve("../shared/bench/mock-upstream.nginx.conf")], { reject: false, stdio: "ignore" }));
   const dep = (name: string, port: number) => `  - model_name: ${name}\n    litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:${port}/v1" }\n`;

@@ -19,7 +19,7 @@ import pg from "pg";
 import { bundleGateway } from "../scripts/bundle-gateway.ts";
 import { startPostgres, type TestPostgres } from "../test/support/postgres.ts";
 import { startRedis, type TestRedis } from "../test/support/redis.ts";
-import { portsInUse } from "../test/support/ports.ts";
+import { refusedForBusyPorts } from "../test/support/ports.ts";
 
 const { values: args } = parseArgs({
   options: { duration: { type: "string" }, rounds: { type: "string", default: "1" }, connections: { type: "string", default: "32" }, quick: { type: "boolean" }, soak: { type: "boolean" }, json: { type: "boolean" } },
@@ -44,8 +44,7 @@ interface Floor { url: string; model: string; key: string; body?: string }
 async function main() {
   // A port held by another process would fail a row late, or worse load that process instead (an earlier run's
   // gateway still up): refused at once. The mock's ports are fixed by the reference nginx config.
-  const busy = await portsInUse(Object.values(PORTS));
-  if (busy.length) return refuseBusy(busy);
+  if (await refusedForBusyPorts("npm run bench", Object.values(PORTS))) return;
   process.on("SIGINT", () => stopAll().then(() => process.exit(130)));
   const upstream = await startUpstreams();
   spawn("tsx", ["bench/node-passthrough.ts", String(PORTS.floor), `http://127.0.0.1:${PORTS.upstream}`]);
@@ -123,11 +122,6 @@ async function main() {
   const result = { machine: `${(await import("node:os")).cpus().length} cores`, upstream, durationSeconds: DURATION, rounds: ROUNDS, connections: CONNECTIONS, rows, fixedRate1000: fixed, firstChunkMs: ttfb, workerRssMb: { before: rssBefore, after: rssAfter }, productionPath, soak };
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else print(result);
-}
-
-function refuseBusy(ports: number[]): void {
-  console.error(`npm run bench: port ${ports.join(", ")} on 127.0.0.1 already in use (ss -ltnp shows by what); stop it and run again`);
-  process.exitCode = 2;
 }
 
 function gatewayConfig(): string {

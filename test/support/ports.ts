@@ -21,3 +21,12 @@ export async function portsInUse(ports: number[]): Promise<number[]> {
   })));
   return ports.filter((_, i) => held[i]);
 }
+
+/** For a command with fixed ports: true, after one line naming those another process holds and exit code 2. */
+export async function refusedForBusyPorts(command: string, ports: number[]): Promise<boolean> {
+  const busy = await portsInUse(ports);
+  if (!busy.length) return false;
+  console.error(`${command}: port ${busy.join(", ")} on 127.0.0.1 already in use (ss -ltnp shows by what); stop it and run again`);
+  process.exitCode = 2;
+  return true;
+}
