@@ -132,7 +132,7 @@ describe("the console, signed in with the master key", () => {
     await chat(created);
     await go("Spend");
     await expect.poll(() => page.locator("#spend-total").textContent()).toMatch(/^Total \$0\.75 /); // 3 calls × 0.25
-    expect(await page.locator(".chart canvas").count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator(".chart canvas").count()).toBeGreaterThan(0); // drawn after its own fetch
     await page.getByLabel("Key").check();
     const row = page.getByRole("row").filter({ hasText: "browser-key" });
     await expect.poll(() => row.textContent()).toContain("$0.50");
@@ -147,7 +147,7 @@ describe("the console, signed in with the master key", () => {
     expect(await stat("spend-today").textContent()).toBe("$0.75");
     await expect.poll(() => stat("database").textContent()).toMatch(/^connected/); // health is its own fetch
     expect(await stat("workers").textContent()).toBe("1"); // in-process: one worker, no --num_workers
-    expect(await page.locator(".chart canvas").count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator(".chart canvas").count()).toBeGreaterThan(0); // drawn after its own fetch
     expect(await accessibilityProblems()).toEqual([]);
     await shot("overview");
   });
