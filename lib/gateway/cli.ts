@@ -2,10 +2,10 @@
 // as the primary (supervisor + health app) or, in a forked process, as a worker.
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from "./config/load.ts";
+import { portHeld } from "./http/listener.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { HELP, parseGatewayArgs, UsageError, type GatewayOptions } from "./options.ts";
 import { runPrimary } from "./process/primary.ts";
@@ -109,11 +109,7 @@ async function portInUse(opts: GatewayOptions): Promise<string | undefined> {
   const ports = [{ port: opts.port, what: "the API port; choose another with --port" }];
   if (opts.separateHealthApp) ports.push({ port: opts.healthPort, what: "the health app's port; choose another with SEPARATE_HEALTH_PORT" });
   for (const { port, what } of ports) {
-    const free = await new Promise<boolean>((done) => {
-      const probe = createServer().once("error", (e: NodeJS.ErrnoException) => done(e.code !== "EADDRINUSE"));
-      probe.listen(port, opts.host, () => probe.close(() => done(true)));
-    });
-    if (!free) return `port ${port} is already in use on ${opts.host} (${what}, or stop what holds it)`;
+    if (await portHeld(port, opts.host)) return `port ${port} is already in use on ${opts.host} (${what}, or stop what holds it)`;
   }
   return undefined;
 }

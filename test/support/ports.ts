@@ -1,4 +1,5 @@
 import net from "node:net";
+import { portHeld } from "../../lib/gateway/http/listener.ts";
 
 /** A port free on loopback right now (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -12,19 +13,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Which of `ports` another process already holds on loopback. */
-export async function portsInUse(ports: number[]): Promise<number[]> {
-  const held = await Promise.all(ports.map((port) => new Promise<boolean>((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(true));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(false)));
-  })));
-  return ports.filter((_, i) => held[i]);
-}
-
 /** For a command with fixed ports: true, after one line naming those another process holds and exit code 2. */
 export async function refusedForBusyPorts(command: string, ports: number[]): Promise<boolean> {
-  const busy = await portsInUse(ports);
+  const held = await Promise.all(ports.map((port) => portHeld(port, "127.0.0.1")));
+  const busy = ports.filter((_, i) => held[i]);
   if (!busy.length) return false;
   console.error(`${command}: port ${busy.join(", ")} on 127.0.0.1 already in use (ss -ltnp shows by what); stop it and run again`);
   process.exitCode = 2;
