@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
+import { askUntil, MASTER_KEY, startGateway, type TestGateway } from "../support/gateway.ts";
 import { startMockOpenAI, type MockUpstream } from "../support/mock-openai.ts";
 import { startPostgres, type TestPostgres } from "../support/postgres.ts";
 import { startRedis, type TestRedis } from "../support/redis.ts";
@@ -95,11 +95,9 @@ describe("templates", () => {
     expect((await ask("gpt-4o-mini", "same question")).headers.get("x-litellm-cache-key")).toBeTruthy(); // a hit
     expect((await ask("down", "fails")).status).toBe(500);
     // The router picks either "flaky" deployment: ask until it picked the failing one, which cools it down.
-    let text = "";
-    for (let i = 0; i < 40 && !text.includes("litellm_deployment_cooled_down_total{"); i++) {
-      await ask("flaky", `cooldown ${i}`);
-      text = await (await fetch(`${gw.url}/metrics`)).text();
-    }
+    const metrics = async () => (await fetch(`${gw.url}/metrics`)).text();
+    await askUntil((i) => ask("flaky", `cooldown ${i}`), async () => (await metrics()).includes("litellm_deployment_cooled_down_total{"));
+    const text = await metrics();
     const names = exported(text);
     const queried = [...new Set(expressions.flatMap(metricNames))];
     expect(queried.length).toBeGreaterThanOrEqual(10);

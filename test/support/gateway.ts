@@ -32,3 +32,11 @@ export async function startGateway(config: unknown, env: NodeJS.ProcessEnv = {},
     },
   };
 }
+
+/**
+ * Asks (the attempt's number given) until `picked()` holds, at most `max` times. The router's pick is a weighted
+ * shuffle, so a test that needs one deployment of a group chosen asks until it was: 50 misses of one of two is 2^-50.
+ */
+export async function askUntil(ask: (attempt: number) => Promise<unknown>, picked: () => boolean | Promise<boolean>, max = 50): Promise<void> {
+  for (let i = 0; i < max && !(await picked()); i++) await ask(i);
+}
