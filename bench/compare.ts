@@ -8,7 +8,10 @@
 // With --instructions, each gateway runs under valgrind's callgrind instead and a row is the instructions its
 // worker's main thread executes per request (after a warm-up), which no neighbour on the machine can move:
 // the answer when a change is smaller than the load's noise. (Background threads — concurrent GC marking, JIT
-// compiles — are left out; a major GC that falls in the window still counts.)
+// compiles — are left out; a major GC that falls in the window still counts.) The floor (the reference bare Node
+// passthrough, ../shared/bench/node-passthrough.mjs) is counted the same way, so each row also reads as a ratio
+// to the floor that no neighbour moves; as in `npm run bench`, the whole chat's floor relays the whole chat and
+// every streamed row's floor the chat stream.
 // Options: --rounds N (5), --duration S per load (5), --connections N (32); --instructions with --warmup N
 // (15000; after 5000, JIT tiering was still under way in some rows and two runs of one commit differed by up
 // to 4%, after 15000 by up to 2%) and --requests N (3000) per row.
@@ -35,15 +38,19 @@ if (!ref) {
   process.exit(2);
 }
 const KEY = "sk-bench-0123456789abcdef0123456789abcdef";
-const PORTS = { new: 18190, newHealth: 18191, old: 18192, oldHealth: 18193 };
+const PORTS = { new: 18190, newHealth: 18191, old: 18192, oldHealth: 18193, floorChat: 18194, floorStream: 18195 };
 const CHAT = "/v1/chat/completions";
+const WHOLE = { mode: "chat", path: CHAT, body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] }), floor: PORTS.floorChat };
+const STREAM = { mode: "chat stream", path: CHAT, body: JSON.stringify({ model: "bench-stream", stream: true, messages: [{ role: "user", content: "Hello!" }] }), floor: PORTS.floorStream };
 const ROWS = [
-  { mode: "chat", path: CHAT, body: JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hello!" }] }) },
-  { mode: "chat stream", path: CHAT, body: JSON.stringify({ model: "bench-stream", stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
-  { mode: "messages stream, translated", path: "/v1/messages", body: JSON.stringify({ model: "bench-stream", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] }) },
-  { mode: "responses stream, bridged", path: "/v1/responses", body: JSON.stringify({ model: "bench-bridged", input: "Hello!", stream: true, store: false }) },
+  WHOLE,
+  STREAM,
+  { mode: "messages stream, translated", path: "/v1/messages", body: JSON.stringify({ model: "bench-stream", max_tokens: 256, stream: true, messages: [{ role: "user", content: "Hello!" }] }), floor: PORTS.floorStream },
+  { mode: "responses stream, bridged", path: "/v1/responses", body: JSON.stringify({ model: "bench-bridged", input: "Hello!", stream: true, store: false }), floor: PORTS.floorStream },
 ];
 type Row = (typeof ROWS)[number];
+/** The floor's rows: it relays whatever its upstream answers, so it is loaded with the chat forms. */
+const FLOOR_ROWS = [WHOLE, STREAM];
 const work = mkdtempSync(join(tmpdir(), "gatekit-compare-"));
 const children: ResultPromise[] = [];
 
@@ -64,13 +71,14 @@ async function bundleRef(): Promise<string> {
   }
 }
 
+/** valgrind's callgrind, instrumentation off until a row's requests run (JIT-compiled code is 50× slower under it). */
+const callgrind = (port: number, children: boolean) =>
+  ["--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes", "--smc-check=all-non-file", `--trace-children=${children ? "yes" : "no"}`, `--callgrind-out-file=${join(work, `callgrind.${port}.%p`)}`];
+
 function start(file: string, port: number, health: number): ResultPromise {
   const config = join(work, "config.yaml");
   const gateway = [file, "--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"];
-  // Instrumentation starts off (a JIT-compiled gateway is 50× slower under it) and is turned on per row.
-  const [command, argv] = args.instructions
-    ? ["valgrind", ["--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes", "--smc-check=all-non-file", "--trace-children=yes", `--callgrind-out-file=${join(work, `callgrind.${port}.%p`)}`, "node", ...gateway]]
-    : ["node", gateway];
+  const [command, argv] = args.instructions ? ["valgrind", [...callgrind(port, true), "node", ...gateway]] : ["node", gateway];
   const child = execa(command, argv, {
     env: { LITELLM_MASTER_KEY: KEY, SEPARATE_HEALTH_APP: "1", SEPARATE_HEALTH_PORT: String(health), LITELLM_MODE: "PRODUCTION" }, reject: false, stdio: "ignore",
   });
@@ -78,14 +86,24 @@ function start(file: string, port: number, health: number): ResultPromise {
   return child;
 }
 
-async function waitReady(port: number): Promise<void> {
+/** The reference floor (one process, no workers) under callgrind, relaying to one of the mock's ports. */
+function startFloor(port: number, upstream: number): ResultPromise {
+  const child = execa("valgrind", [...callgrind(port, false), "node", resolve("../shared/bench/node-passthrough.mjs")], {
+    env: { PORT: String(port), UPSTREAM: `http://127.0.0.1:${upstream}` }, reject: false, stdio: "ignore",
+  });
+  children.push(child);
+  return child;
+}
+
+/** Until the gateway answers its model list, or the floor relays an answer (it serves no routes of its own). */
+async function waitReady(port: number, floor?: Row): Promise<void> {
   const seconds = args.instructions ? 300 : 20; // a gateway under valgrind starts in about 30 s
+  const ask = () => (floor ? serves(port, floor) : fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok));
   for (let i = 0; i < seconds * 10; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok, () => false);
-    if (ok) return;
+    if (await ask().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the gateway on port ${port} did not answer within ${seconds} s`);
+  throw new Error(`${floor ? "the floor" : "the gateway"} on port ${port} did not answer within ${seconds} s`);
 }
 
 async function rps(port: number, { path, body }: Row, seconds: number): Promise<number> {
@@ -116,7 +134,7 @@ async function fire(pool: Pool, { path, body }: Row, count: number): Promise<voi
   }));
 }
 
-/** Instructions per request on the main thread of the gateway worker: instrumented only while the row's requests run. */
+/** Instructions per request on the main thread of a gateway's worker (or the floor's process): instrumented only while the row's requests run. */
 async function instructions(port: number, worker: number, row: Row): Promise<number> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
   try {
@@ -165,7 +183,7 @@ async function main(): Promise<void> {
   await bundleGateway();
   const gateways = [start(resolve(OUTFILE), PORTS.new, PORTS.newHealth), start(old, PORTS.old, PORTS.oldHealth)];
   await Promise.all([waitReady(PORTS.new), waitReady(PORTS.old)]);
-  if (args.instructions) return compareInstructions(await workerOf(gateways[0]!), await workerOf(gateways[1]!));
+  if (args.instructions) return compareInstructions(await workerOf(gateways[0]!), await workerOf(gateways[1]!), await floorInstructions());
   const seconds = Number(args.duration);
   const rounds = Number(args.rounds);
   console.log(`gatekit bench:compare — working tree vs ${ref}, ${rounds} alternating rounds of ${seconds} s, ${args.connections} connections\n`);
@@ -189,17 +207,33 @@ async function main(): Promise<void> {
   }
 }
 
-/** The rows as instructions per request, both gateways measured at once (a count doesn't mind a neighbour). */
-async function compareInstructions(newWorker: number, oldWorker: number): Promise<void> {
+/** The floor's instructions per request for each of its rows. */
+async function floorInstructions(): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const row of FLOOR_ROWS) {
+    const floor = startFloor(row.floor, row === WHOLE ? 18080 : 18083);
+    await waitReady(row.floor, row);
+    counts.set(row.floor, await instructions(row.floor, floor.pid!, row));
+  }
+  return counts;
+}
+
+/**
+ * The rows as instructions per request, one process measured at a time: a count doesn't mind a neighbour's
+ * load, but two processes compiling at once delay each other's JIT, and the later code runs more instructions.
+ */
+async function compareInstructions(newWorker: number, oldWorker: number, floor: Map<number, number>): Promise<void> {
   console.log(`gatekit bench:compare — working tree vs ${ref}, instructions per request on the gateway worker's main thread (callgrind), ${args.requests} requests after ${args.warmup}\n`);
-  console.log("| mode | instructions new | instructions old | new / old |\n|---|---:|---:|---:|");
+  console.log("| mode | instructions new | instructions old | new / old | floor | floor / new |\n|---|---:|---:|---:|---:|---:|");
   for (const row of ROWS) {
+    const f = floor.get(row.floor)!;
+    const n = await instructions(PORTS.new, newWorker, row);
     if (!(await serves(PORTS.old, row))) {
-      console.log(`| ${row.mode} | | | ${ref} does not serve it |`);
+      console.log(`| ${row.mode} | ${Math.round(n)} | | ${ref} does not serve it | ${Math.round(f)} | ${(f / n).toFixed(3)} |`);
       continue;
     }
-    const [n, o] = await Promise.all([instructions(PORTS.new, newWorker, row), instructions(PORTS.old, oldWorker, row)]);
-    console.log(`| ${row.mode} | ${Math.round(n)} | ${Math.round(o)} | ${(n / o).toFixed(3)} |`);
+    const o = await instructions(PORTS.old, oldWorker, row);
+    console.log(`| ${row.mode} | ${Math.round(n)} | ${Math.round(o)} | ${(n / o).toFixed(3)} | ${Math.round(f)} | ${(f / n).toFixed(3)} |`);
   }
 }
 
