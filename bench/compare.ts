@@ -49,8 +49,8 @@ const ROWS = [
   { mode: "responses stream, bridged", path: "/v1/responses", body: JSON.stringify({ model: "bench-bridged", input: "Hello!", stream: true, store: false }), floor: PORTS.floorStream },
 ];
 type Row = (typeof ROWS)[number];
-/** The floor's rows: it relays whatever its upstream answers, so it is loaded with the chat forms. */
-const FLOOR_ROWS = [WHOLE, STREAM];
+/** The floor's rows: it relays whatever its upstream answers (the mock's whole chat or its chat stream). */
+const FLOORS = [{ row: WHOLE, upstream: 18080 }, { row: STREAM, upstream: 18083 }];
 const work = mkdtempSync(join(tmpdir(), "gatekit-compare-"));
 const children: ResultPromise[] = [];
 
@@ -72,8 +72,8 @@ async function bundleRef(): Promise<string> {
 }
 
 /** valgrind's callgrind, instrumentation off until a row's requests run (JIT-compiled code is 50× slower under it). */
-const callgrind = (port: number, children: boolean) =>
-  ["--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes", "--smc-check=all-non-file", `--trace-children=${children ? "yes" : "no"}`, `--callgrind-out-file=${join(work, `callgrind.${port}.%p`)}`];
+const callgrind = (port: number, traceChildren: boolean) =>
+  ["--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes", "--smc-check=all-non-file", `--trace-children=${traceChildren ? "yes" : "no"}`, `--callgrind-out-file=${join(work, `callgrind.${port}.%p`)}`];
 
 function start(file: string, port: number, health: number): ResultPromise {
   const config = join(work, "config.yaml");
@@ -210,10 +210,11 @@ async function main(): Promise<void> {
 /** The floor's instructions per request for each of its rows. */
 async function floorInstructions(): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
-  for (const row of FLOOR_ROWS) {
-    const floor = startFloor(row.floor, row === WHOLE ? 18080 : 18083);
+  for (const { row, upstream } of FLOORS) {
+    const floor = startFloor(row.floor, upstream);
     await waitReady(row.floor, row);
     counts.set(row.floor, await instructions(row.floor, floor.pid!, row));
+    floor.kill("SIGTERM");
   }
   return counts;
 }
