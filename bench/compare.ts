@@ -134,19 +134,19 @@ async function fire(pool: Pool, { path, body }: Row, count: number): Promise<voi
   }));
 }
 
-/** Instructions per request on the main thread of a gateway's worker (or the floor's process): instrumented only while the row's requests run. */
-async function instructions(port: number, worker: number, row: Row): Promise<number> {
+/** Instructions per request on the main thread of `pid` (a gateway's worker, or the floor): instrumented only while the row's requests run. */
+async function instructions(port: number, pid: number, row: Row): Promise<number> {
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 8 });
   try {
     await fire(pool, row, Number(args.warmup));
-    await execa("callgrind_control", ["--instr=on", String(worker)]);
+    await execa("callgrind_control", ["--instr=on", String(pid)]);
     await fire(pool, row, Number(args.requests));
-    await execa("callgrind_control", ["--instr=off", String(worker)]);
+    await execa("callgrind_control", ["--instr=off", String(pid)]);
     const before = new Set(readdirSync(work));
-    await execa("callgrind_control", ["--dump", String(worker)]);
+    await execa("callgrind_control", ["--dump", String(pid)]);
     // the dump of the main thread (-01) holds what ran since the last dump: this row's requests
-    const file = readdirSync(work).find((f) => !before.has(f) && f.startsWith(`callgrind.${port}.${worker}.`) && f.endsWith("-01"));
-    if (!file) throw new Error(`callgrind wrote no dump for the worker on port ${port}`);
+    const file = readdirSync(work).find((f) => !before.has(f) && f.startsWith(`callgrind.${port}.${pid}.`) && f.endsWith("-01"));
+    if (!file) throw new Error(`callgrind wrote no dump for the process on port ${port}`);
     const totals = /^totals: (\d+)/m.exec(readFileSync(join(work, file), "utf8"));
     return Number(totals![1]) / Number(args.requests);
   } finally {
