@@ -2,7 +2,7 @@
 // server speaking each provider's wire format on loopback.
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lineSplitter } from "../../lib/gateway/providers/shared/openai-shapes.ts";
+import { chatChunk, lineSplitter } from "../../lib/gateway/providers/shared/openai-shapes.ts";
 import { startGateway, type TestGateway } from "../support/gateway.ts";
 import { KEYS, startMockProviders, type MockProviders } from "../support/mock-providers.ts";
 
@@ -151,5 +151,52 @@ describe("lineSplitter (every translator's stream lines)", () => {
     expect(lines.push("\n\r\n")).toEqual(["data: c"]);
     expect(lines.push("tail without newline")).toEqual([]);
     expect(lines.end()).toEqual(["tail without newline"]);
+  });
+});
+
+describe("chatChunk (a streamed chat chunk read for a translation)", () => {
+  // What the Messages and Responses translations read of a chunk.
+  const read = (c: any) => {
+    const d = c?.choices?.[0]?.delta;
+    return c && { choices: c.choices.length, content: d?.content, tools: d?.tool_calls, reasoning: d?.reasoning_content ?? d?.reasoning, finish: c.choices[0]?.finish_reason ?? null, usage: c.usage ?? null };
+  };
+  const parsed = (line: string) => { try { return JSON.parse(line); } catch { return undefined; } };
+  const plain = (content: string | undefined, tail = "") =>
+    `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify(content === undefined ? {} : { content })},"logprobs":null,"finish_reason":null}]${tail}}`;
+
+  it("reads the plain text chunk by one match, and every chunk as JSON.parse does", () => {
+    const cases = [
+      plain("Hello"), plain(""), plain(undefined), plain('a"b\\c\n\u0007é😀'), plain("x", ',"usage":null,"obfuscation":"a-b"'),
+      '{"id":"1","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"\\ud83d\\ude00 \\/"},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}',
+      // left to a whole parse: usage, tool calls, reasoning, a second choice, logprobs, a finish with text
+      '{"id":"1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}',
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"usage":{"prompt_tokens":3,"completion_tokens":1}}',
+      '{"usage":{"prompt_tokens":3},"id":"1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{}"}}]},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"reasoning_content":"hm"},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null},{"index":1,"delta":{"content":"b"},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"a"},"logprobs":{"content":[]},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"end"},"finish_reason":"length"}]}',
+      // not JSON: nothing, as from a whole parse
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"bad \\q"},"finish_reason":null}]}',
+      '{"id":"1","choices":[{"index":0,"delta":{"content":"raw \u0001"},"finish_reason":null}]}',
+      'x"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}',
+    ];
+    for (const line of cases) expect(read(chatChunk(line)), line).toEqual(read(parsed(line)));
+    expect(chatChunk(plain("Hello"))).not.toHaveProperty("id"); // the match, not a parse
+    expect(chatChunk(cases[8]!)).toHaveProperty("id");
+  });
+
+  it("agrees with JSON.parse on random text, escapes and all", () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = ['a', ' ', '"', "\\", "/", "\n", "\t", "\u0000", "\u001f", "é", "€", "😀", "\ud800", "}", "]", ","];
+    for (let n = 0; n < 2000; n++) {
+      const text = Array.from({ length: Math.floor(next() * 12) }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+      const line = plain(text, next() < 0.5 ? ',"usage":null' : "");
+      expect(chatChunk(line)).toMatchObject({ choices: [{ delta: { content: text }, finish_reason: null }] });
+    }
   });
 });

@@ -8,7 +8,7 @@ import type { ResolvedDeployment } from "../config/load.ts";
 import { GatewayError, badRequest } from "../errors.ts";
 import { knownPrefixes, providerFor } from "../providers/index.ts";
 import { mockAnswer, mockChunks } from "../providers/mock.ts";
-import { lineSplitter, parseJson } from "../providers/shared/openai-shapes.ts";
+import { chatChunk, lineSplitter } from "../providers/shared/openai-shapes.ts";
 import type { Provider, StreamTranslator } from "../providers/types.ts";
 import { connectionError, VIA_HEADER, type UpstreamBody } from "../upstream.ts";
 import type { Call, Services } from "./context.ts";
@@ -192,7 +192,7 @@ function openaiChunks(): StreamTranslator {
     for (const line of all) {
       if (!line.startsWith("data:")) continue;
       const data = line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
-      const chunk = data === "[DONE]" ? undefined : parseJson(data);
+      const chunk = data === "[DONE]" ? undefined : chatChunk(data);
       if (chunk) chunks.push(chunk);
     }
     return chunks;

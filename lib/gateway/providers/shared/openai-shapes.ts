@@ -111,6 +111,36 @@ export const parseJson = (text: string): Record<string, unknown> | undefined => 
   }
 };
 
+// A JSON string literal, whole and valid (so JSON.parse of it cannot throw).
+const LITERAL = String.raw`"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[\dA-Fa-f]{4})*"`;
+/**
+ * The chunk nearly every token of a stream arrives in, from `"choices"` to its end: choice 0 only, its delta
+ * a role and text or nothing, no usage. Anything else is parsed whole.
+ */
+const PLAIN_CHUNK = new RegExp(
+  String.raw`"choices":\[\{"index":0,"delta":\{(?:(?:"role":"assistant",)?"content":(${LITERAL})(?:,"refusal":null)?|"role":"assistant")?\}` +
+    String.raw`(?:,"logprobs":null)?,"finish_reason":(?:null|"([a-z_]+)")(?:,"logprobs":null)?\}\](?:,"usage":null)?(?:,"obfuscation":"[\w-]*")?\}$`,
+  "y",
+);
+
+/**
+ * A streamed chat chunk's JSON → the chunk. The plain text chunk is read by one anchored match instead of a
+ * whole parse (the fields before `"choices"` — id, model, created … — are ones no translation reads).
+ */
+export function chatChunk(data: string): Record<string, unknown> | undefined {
+  const at = data.indexOf('"choices":[{"index":0,"delta":{');
+  if (at > 0 && data.charCodeAt(0) === 123 && data.lastIndexOf('"usage"', at) < 0) {
+    PLAIN_CHUNK.lastIndex = at;
+    const m = PLAIN_CHUNK.exec(data);
+    if (m) {
+      const text = m[1];
+      const content = text === undefined ? undefined : text.indexOf("\\") < 0 ? text.slice(1, -1) : (JSON.parse(text) as string);
+      return { choices: [{ index: 0, delta: content === undefined ? {} : { content }, finish_reason: m[2] ?? null }] };
+    }
+  }
+  return parseJson(data);
+}
+
 /** OpenAI tools → name/description/JSON-schema triples. */
 export const toolsOf = (body: Body) =>
   ((body.tools ?? []) as { function: { name: string; description?: string; parameters?: object } }[]).map((t) => t.function);
