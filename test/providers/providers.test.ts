@@ -174,6 +174,7 @@ describe("chatChunk (a streamed chat chunk read for a translation)", () => {
       '{"id":"1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}',
       '{"id":"1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"usage":{"prompt_tokens":3,"completion_tokens":1}}',
       '{"usage":{"prompt_tokens":3},"id":"1","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}',
+      '{"id":"{[","x":{"usage":null},"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}',
       '{"id":"1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{}"}}]},"finish_reason":null}]}',
       '{"id":"1","choices":[{"index":0,"delta":{"reasoning_content":"hm"},"finish_reason":null}]}',
       '{"id":"1","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null},{"index":1,"delta":{"content":"b"},"finish_reason":null}]}',

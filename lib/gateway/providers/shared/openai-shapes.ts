@@ -125,12 +125,13 @@ const PLAIN_CHUNK = new RegExp(
 
 /**
  * A streamed chat chunk's JSON → the chunk. The plain text chunk is read by one anchored match instead of a
- * whole parse (the fields before `"choices"` — id, model, created … — are ones no translation reads).
+ * whole parse: the fields before `"choices"` (id, model, created …) are ones no translation reads, and hold no
+ * object (their first `{` is the choice's), so no usage either. Searches start at rare characters.
  */
 export function chatChunk(data: string): Record<string, unknown> | undefined {
-  const at = data.indexOf('"choices":[{"index":0,"delta":{');
-  if (at > 0 && data.charCodeAt(0) === 123 && data.lastIndexOf('"usage"', at) < 0) {
-    PLAIN_CHUNK.lastIndex = at;
+  const list = data.indexOf('[{"index":0,"delta":{');
+  if (list > 10 && data.charCodeAt(0) === 123 && data.indexOf("{", 1) === list + 1 && data.startsWith('"choices":', list - 10)) {
+    PLAIN_CHUNK.lastIndex = list - 10;
     const m = PLAIN_CHUNK.exec(data);
     if (m) {
       const text = m[1];
