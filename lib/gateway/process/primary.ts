@@ -20,11 +20,18 @@ import { MSG, type Message, type WorkerStart } from "./messages.ts";
 import { startReplay } from "./replay.ts";
 
 /**
- * The workers' young generation (V8's semi-space, MiB). At Node's default a worker under load scavenges every
- * few hundred requests, and each scavenge copies what the requests in flight hold; at 32 MiB the GC pause per
- * request is a fifth of that or less (docs/performance.md). A --max-semi-space-size given to node wins.
+ * V8 flags each worker gets unless node was given the same one (its own flags, or NODE_OPTIONS):
+ * - a 32 MiB young generation: at Node's default a worker under load scavenges every few hundred requests, and
+ *   each scavenge copies what the requests in flight hold; at 32 MiB the GC pause per request is a fifth of
+ *   that or less (docs/performance.md);
+ * - no memory reducer: the GCs it runs in an idle minute throw away compiled code and its feedback, and the
+ *   worker did not win it back — a streamed Responses request cost 29% more instructions 15,000 requests after
+ *   a minute's pause (docs/performance.md). A server keeps its heap for the next burst instead.
  */
-const WORKER_SEMI_SPACE_MB = 32;
+const WORKER_FLAGS = [
+  { flag: "--max-semi-space-size=32", given: /^--max[-_]semi[-_]space[-_]size/ },
+  { flag: "--no-memory-reducer", given: /^--(no-)?memory[-_]reducer(=|$)/ },
+];
 
 /** The journal holding this much means its rows are not reaching Postgres: logged and alerted (db_exceptions). */
 const JOURNAL_ALERT_BYTES = 16 * 1024 ** 2;
@@ -166,8 +173,7 @@ function builtBundle(): string | undefined {
 
 function workerExecArgv(): string[] {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
-  const named = given.some((flag) => /^--max[-_]semi[-_]space[-_]size/.test(flag));
-  return named ? process.execArgv : [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+  return [...process.execArgv, ...WORKER_FLAGS.filter((f) => !given.some((flag) => f.given.test(flag))).map((f) => f.flag)];
 }
 
 /** Every JOURNAL_WATCH_MS: a journal past JOURNAL_ALERT_BYTES is logged (once per episode) and alerted. */
