@@ -126,7 +126,9 @@ const PLAIN_CHUNK = new RegExp(
 /**
  * A streamed chat chunk's JSON → the chunk. The plain text chunk is read by one anchored match instead of a
  * whole parse: the fields before `"choices"` (id, model, created …) are ones no translation reads, and hold no
- * object (their first `{` is the choice's), so no usage either. Searches start at rare characters.
+ * object (their first `{` is the choice's), so no usage either, and are not checked further: a garbled one is
+ * read where JSON.parse would refuse it, while the text itself is always a whole, valid literal. Searches start
+ * at rare characters.
  */
 export function chatChunk(data: string): Record<string, unknown> | undefined {
   const list = data.indexOf('[{"index":0,"delta":{');
