@@ -96,14 +96,14 @@ function startFloor(port: number, upstream: number): ResultPromise {
 }
 
 /** Until the gateway answers its model list, or the floor relays an answer (it serves no routes of its own). */
-async function waitReady(port: number, floor?: Row): Promise<void> {
+async function waitReady(port: number, floorRow?: Row): Promise<void> {
   const seconds = args.instructions ? 300 : 20; // a gateway under valgrind starts in about 30 s
-  const ask = () => (floor ? serves(port, floor) : fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok));
+  const ask = () => (floorRow ? serves(port, floorRow) : fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.ok));
   for (let i = 0; i < seconds * 10; i++) {
     if (await ask().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${floor ? "the floor" : "the gateway"} on port ${port} did not answer within ${seconds} s`);
+  throw new Error(`${floorRow ? "the floor" : "the gateway"} on port ${port} did not answer within ${seconds} s`);
 }
 
 async function rps(port: number, { path, body }: Row, seconds: number): Promise<number> {

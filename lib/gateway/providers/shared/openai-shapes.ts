@@ -132,8 +132,8 @@ const PLAIN_CHUNK = new RegExp(
  */
 export function chatChunk(data: string): Record<string, unknown> | undefined {
   const list = data.indexOf('[{"index":0,"delta":{');
-  if (list > 10 && data.charCodeAt(0) === 123 && data.indexOf("{", 1) === list + 1 && data.startsWith('"choices":', list - 10)) {
-    PLAIN_CHUNK.lastIndex = list - 10;
+  if (list > 10 && data.charCodeAt(0) === 123 && data.indexOf("{", 1) === list + 1) {
+    PLAIN_CHUNK.lastIndex = list - 10; // where `"choices":` must start, as the match checks
     const m = PLAIN_CHUNK.exec(data);
     if (m) {
       const text = m[1];
