@@ -21,7 +21,7 @@ import { countTokens } from "./pipeline/count-tokens.ts";
 import { serve } from "./pipeline/index.ts";
 import { probe } from "./pipeline/probe.ts";
 import { record } from "./pipeline/record.ts";
-import { fail, send } from "./pipeline/respond.ts";
+import { fail, send, setCallHeaders } from "./pipeline/respond.ts";
 import type { UpstreamTarget } from "./providers/types.ts";
 import { Router } from "./router/index.ts";
 import { announceCooldown, onPeerCooldown, shareCooldownsViaRedis, type Announce } from "./router/shared.ts";
@@ -47,8 +47,10 @@ export interface Gateway {
 
 type Handler = (call: Call) => Promise<void> | void;
 
-export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions }): Gateway {
+/** `headers`: what every answer carries besides the call's id, as [name, value, …] (a worker's pid). */
+export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions; headers?: string[] }): Gateway {
   const { logger } = opts;
+  const headers = opts.headers ?? [];
   const mark = process.env.GATEKIT_VIA ?? randomHex(8); // the primary sets it for all its workers
   const metrics = createMetrics();
   registerWorkerMetrics(metrics);
@@ -92,7 +94,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
     "GET /health/liveness": (c) => json(c, "I'm alive!"),
     "GET /health/readiness": async (c) => json(c, { status: "healthy", ...(await readiness()), litellm_version: VERSION }),
     ...Object.fromEntries(Object.entries(state ? adminRoutes(state, config, authorizeAdmin, syncModels, callerOf) : {}).map(([route, handler]) => [route, async (c: Call) => json(c, await handler(c.req))])),
-    ...Object.fromEntries(Object.entries(opts.options?.ui === false ? {} : uiRoutes()).map(([route, handler]) => [route, (c: Call) => handler(c.req, c.res)])),
+    ...Object.fromEntries(Object.entries(opts.options?.ui === false ? {} : uiRoutes()).map(([route, handler]) => [route, (c: Call) => (setCallHeaders(c), handler(c.req, c.res))])),
     ...Object.fromEntries(Object.entries(opsRoutes({ config, options: opts.options, state, redis, probe: (d) => probe(svc, d), router, metrics })).map(([route, handler]) => [
       route, async (c: Call) => (await authorizeAdmin(c.req), json(c, await handler(new URL(c.req.url ?? "/", "http://x")))),
     ])),
@@ -107,8 +109,8 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   ];
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const call: Call = { req, res, started: performance.now(), requestedModel: "" };
-    res.setHeader("x-litellm-call-id", randomUUID());
+    const id = randomUUID();
+    const call: Call = { req, res, id, headers: [...headers, "x-litellm-call-id", id], started: performance.now(), requestedModel: "" };
     res.once("close", () => record(svc, call));
     if (cameThrough(req.headers[VIA_HEADER], mark)) return fail(call, calledItself(), logger);
     const url = req.url ?? "/";

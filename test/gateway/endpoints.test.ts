@@ -53,6 +53,10 @@ describe("chat completions", () => {
       body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }], stream: true }),
     });
     expect(raw.headers.get("content-type")).toBe("text/event-stream");
+    expect(raw.headers.get("cache-control")).toBe("no-cache");
+    expect(raw.headers.get("x-accel-buffering")).toBe("no");
+    expect(raw.headers.get("x-litellm-call-id")).toMatch(/^[0-9a-f-]{36}$/); // once: a second would join it with ", "
+    expect(raw.headers.get("x-litellm-model-id")).toMatch(/^[0-9a-f]{16}$/);
     expect((await raw.text()).trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 

@@ -174,6 +174,7 @@ describe("/ui", () => {
       expect(r.headers.get("x-frame-options")).toBe("DENY");
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
       expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(r.headers.get("x-litellm-call-id")).toMatch(/^[0-9a-f-]{36}$/); // the call's headers, as on every answer
       const html = await r.text();
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
       expect(html).not.toContain(MASTER_KEY);

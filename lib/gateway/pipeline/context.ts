@@ -38,6 +38,10 @@ export interface Services {
 export interface Call extends TokenCounts {
   req: IncomingMessage;
   res: ServerResponse;
+  /** LiteLLM's call id (x-litellm-call-id, the spend log's request_id). */
+  id: string;
+  /** The headers every answer of this call carries, as [name, value, …]: the call id and the gateway's own. */
+  headers: string[];
   started: number;
   /** The client API it came in on, once routed to one. */
   surface?: Surface;
@@ -51,6 +55,8 @@ export interface Call extends TokenCounts {
   cacheControl?: CacheControl;
   /** Answered from the response cache: no deployment was called. */
   cacheHit?: boolean;
+  /** The answer is our event stream: its head is sent, and an error can still end it as an event. */
+  streaming?: boolean;
   /** A relayed stream's last bytes stopped inside an event (an error then can't be sent as one). */
   midEvent?: boolean;
 }

@@ -54,7 +54,7 @@ function recordCacheHit(svc: Services, call: Call, totalSeconds: number): void {
 function spendRow(call: Call, totalSeconds: number, d: ResolvedDeployment | undefined): SpendRow {
   const end = new Date();
   return {
-    request_id: String(call.res.getHeader("x-litellm-call-id")), call_type: call.surface?.callType ?? "acompletion", api_key: call.caller?.key?.token ?? "", spend: 0,
+    request_id: call.id, call_type: call.surface?.callType ?? "acompletion", api_key: call.caller?.key?.token ?? "", spend: 0,
     prompt_tokens: 0, completion_tokens: 0, startTime: new Date(end.getTime() - totalSeconds * 1000), endTime: end,
     model: d?.params.model ?? "", model_id: d?.id ?? "", model_group: call.requestedModel, api_base: d?.params.api_base ?? "", user: "",
   };

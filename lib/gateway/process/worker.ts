@@ -10,14 +10,13 @@ import { createGateway } from "../server.ts";
 import { MSG, type Message } from "./messages.ts";
 
 export function runWorker(opts: GatewayOptions, config: GatewayConfig, logger: Logger): void {
-  const gateway = createGateway(config, { logger, options: opts });
+  const gateway = createGateway(config, { logger, options: opts, headers: ["x-gatekit-worker", String(process.pid)] });
   const budget = Number(process.env.GATEKIT_REQUEST_BUDGET ?? 0);
   const sockets = new Set<net.Socket>();
   let served = 0;
   let draining = false;
 
   const server = createListener((req, res) => {
-    res.setHeader("x-gatekit-worker", String(process.pid));
     if (draining) res.shouldKeepAlive = false;
     else if (budget > 0 && ++served === budget) send({ type: MSG.retire });
     gateway.handle(req, res);
