@@ -169,7 +169,8 @@ export class ResponsesEvents {
   private started = false;
   /** Output items: open ones as objects, a closed text item as its JSON (written whole in its output_item.done event). */
   private readonly output: (Item | string)[] = [];
-  private text?: { item: Item; index: number; text: string };
+  /** The open text item, and the fields every one of its deltas starts with. */
+  private text?: { item: Item; index: number; text: string; ids: string };
   private readonly calls = new Map<number, { item: Item; index: number }>();
   private usage: Usage | null = null;
   private finish: unknown;
@@ -236,13 +237,14 @@ export class ResponsesEvents {
     if (!this.text) {
       const item = messageItem(newId("msg"), "", "in_progress");
       item.content = [];
-      this.text = { item, index: this.output.push(item) - 1, text: "" };
-      const at = `"output_index":${this.text.index}`;
-      out += this.raw("response.output_item.added", `${at},"item":${messageItemJson(item.id, "in_progress", "")}`);
-      out += this.raw("response.content_part.added", `"item_id":"${item.id}",${at},"content_index":0,"part":${EMPTY_PART}`);
+      const index = this.output.push(item) - 1;
+      const ids = flat(`"item_id":"${item.id}","output_index":${index},"content_index":0`);
+      this.text = { item, index, text: "", ids };
+      out += this.raw("response.output_item.added", `"output_index":${index},"item":${messageItemJson(item.id, "in_progress", "")}`);
+      out += this.raw("response.content_part.added", `${ids},"part":${EMPTY_PART}`);
     }
     this.text.text += delta;
-    return out + this.raw("response.output_text.delta", `"item_id":"${this.text.item.id}","output_index":${this.text.index},"content_index":0,"delta":${JSON.stringify(delta)},"logprobs":[]`);
+    return out + this.raw("response.output_text.delta", `${this.text.ids},"delta":${JSON.stringify(delta)},"logprobs":[]`);
   }
 
   private closeText(): string {
@@ -251,7 +253,7 @@ export class ResponsesEvents {
     this.text = undefined;
     const text = JSON.stringify(t.text);
     const part = outputTextJson(text);
-    const ids = `"item_id":"${t.item.id}","output_index":${t.index},"content_index":0`;
+    const { ids } = t;
     const item = messageItemJson(t.item.id, "completed", part);
     this.output[t.index] = item; // the text item, whole, as the final Response will carry it
     return (
