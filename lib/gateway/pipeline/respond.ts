@@ -13,8 +13,8 @@ const SSE_TYPE = "text/event-stream";
 /**
  * An answer's head in one writeHead, as the flat [name, value, …] list it takes: the call's own headers
  * (the worker, the call id), the content's, then LiteLLM's per call. An object there would be spread, and a
- * setHeader before it makes writeHead merge and check each header again: together about 20k instructions a
- * response, a tenth of a whole chat's. (Rare headers — a cache key, retry-after — still use setHeader.)
+ * setHeader before it makes writeHead merge and check each header again: 10–19k instructions a response
+ * (docs/performance.md). Rare headers — a cache key, retry-after — still use setHeader.
  */
 function writeHead(call: Call, status: number, content: string[]): void {
   const head = call.headers.concat(content);
