@@ -48,7 +48,7 @@ export interface Gateway {
 type Handler = (call: Call) => Promise<void> | void;
 
 /** `headers`: what every answer carries besides the call's id, as [name, value, …] (a worker's pid). */
-export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions; headers?: string[] }): Gateway {
+export function createGateway(config: GatewayConfig, opts: { logger: Logger; options?: GatewayOptions; headers?: readonly string[] }): Gateway {
   const { logger } = opts;
   const headers = opts.headers ?? [];
   const mark = process.env.GATEKIT_VIA ?? randomHex(8); // the primary sets it for all its workers
@@ -109,8 +109,7 @@ export function createGateway(config: GatewayConfig, opts: { logger: Logger; opt
   ];
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const id = randomUUID();
-    const call: Call = { req, res, id, headers: [...headers, "x-litellm-call-id", id], started: performance.now(), requestedModel: "" };
+    const call: Call = { req, res, id: randomUUID(), headers, started: performance.now(), requestedModel: "" };
     res.once("close", () => record(svc, call));
     if (cameThrough(req.headers[VIA_HEADER], mark)) return fail(call, calledItself(), logger);
     const url = req.url ?? "/";

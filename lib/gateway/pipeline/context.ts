@@ -40,8 +40,8 @@ export interface Call extends TokenCounts {
   res: ServerResponse;
   /** LiteLLM's call id (x-litellm-call-id, the spend log's request_id). */
   id: string;
-  /** The headers every answer of this call carries, as [name, value, …]: the call id and the gateway's own. */
-  headers: string[];
+  /** The gateway's own headers on every answer (a worker's pid), as [name, value, …]: one list for all calls. */
+  headers: readonly string[];
   started: number;
   /** The client API it came in on, once routed to one. */
   surface?: Surface;

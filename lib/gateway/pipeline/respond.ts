@@ -11,13 +11,13 @@ const JSON_TYPE = "application/json";
 const SSE_TYPE = "text/event-stream";
 
 /**
- * An answer's head in one writeHead, as the flat [name, value, …] list it takes: the call's own headers
- * (the worker, the call id), the content's, then LiteLLM's per call. An object there would be spread, and a
+ * An answer's head in one writeHead, as the flat [name, value, …] list it takes: the gateway's own headers
+ * (the worker), the call id, the content's, then LiteLLM's per call. An object there would be spread, and a
  * setHeader before it makes writeHead merge and check each header again: 10–19k instructions a response
  * (docs/performance.md). Rare headers — a cache key, retry-after — still use setHeader.
  */
 function writeHead(call: Call, status: number, content: string[]): void {
-  const head = call.headers.concat(content);
+  const head = call.headers.concat("x-litellm-call-id", call.id, content);
   head.push("x-litellm-model-id", call.deployment?.id ?? "", "x-litellm-overhead-duration-ms", (performance.now() - call.started - (call.llmMs ?? 0)).toFixed(3));
   if (call.inputTokens !== undefined || call.outputTokens !== undefined) head.push("x-litellm-response-cost", String(costOf(call.deployment, call.inputTokens, call.outputTokens)));
   call.res.writeHead(status, head);
@@ -26,6 +26,7 @@ function writeHead(call: Call, status: number, content: string[]): void {
 /** The call's headers set on the response, for a handler that writes its own head (the console's files). */
 export function setCallHeaders(call: Call): void {
   for (let i = 0; i < call.headers.length; i += 2) call.res.setHeader(call.headers[i]!, call.headers[i + 1]!);
+  call.res.setHeader("x-litellm-call-id", call.id);
 }
 
 export function send(call: Call, status: number, body: string | Buffer, type = JSON_TYPE): void {
